@@ -1,0 +1,102 @@
+"""Django admin for partnership admins, scoped to their own partnership (superusers see all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import ForeignKey, Model, QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
+
+from agencies.models import Agency, Dataset, DatasetField, Partnership, User
+from singleview.access import staff
+
+
+class PartnershipScopedAdmin(admin.ModelAdmin):
+    """Lists and edits only the signed-in admin's partnership's objects.
+
+    `partnership_path` is the lookup from the model to its Partnership; foreign-key choices are
+    limited the same way, so an admin cannot point an object at another partnership's rows.
+    """
+
+    partnership_path = "partnership"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{self.partnership_path: staff(request).partnership})
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and field.queryset is not None and not request.user.is_superuser:
+            field.queryset = scope_to_partnership(field.queryset, staff(request).partnership)
+        return field
+
+
+def scope_to_partnership(queryset: QuerySet[Any], partnership: Partnership) -> QuerySet[Any]:
+    """Limit a queryset of tenant models to one partnership; shared models pass through."""
+    model: type[Model] = queryset.model
+    paths = {
+        Partnership: "pk",
+        Agency: "partnership",
+        User: "agency__partnership",
+        Dataset: "agency__partnership",
+    }
+    for klass, path in paths.items():
+        if issubclass(model, klass):
+            return queryset.filter(**{path: partnership.pk if path == "pk" else partnership})
+    if any(field.name == "partnership" for field in model._meta.get_fields()):
+        return queryset.filter(partnership=partnership)
+    return queryset
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(PartnershipScopedAdmin):
+    partnership_path = "pk"
+    list_display = ["name", "slug", "created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk=staff(request).partnership.pk)
+
+
+@admin.register(Agency)
+class AgencyAdmin(PartnershipScopedAdmin):
+    list_display = ["name", "code", "organisation_type"]
+    list_filter = ["organisation_type"]
+    search_fields = ["name", "code"]
+
+
+class DatasetFieldInline(admin.TabularInline):
+    model = DatasetField
+    extra = 0
+
+
+@admin.register(Dataset)
+class DatasetAdmin(PartnershipScopedAdmin):
+    partnership_path = "agency__partnership"
+    list_display = ["name", "code", "agency", "refresh_cadence"]
+    list_filter = ["agency"]
+    inlines = [DatasetFieldInline]
+
+
+@admin.register(User)
+class StaffAdmin(PartnershipScopedAdmin, UserAdmin):
+    partnership_path = "agency__partnership"
+    list_display = ["username", "first_name", "last_name", "agency", "role", "is_active"]
+    list_filter = ["agency", "groups", "is_active"]
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Partnership", {"fields": ("agency", "role", "job_title")}),
+    )
+    add_fieldsets = (
+        *(UserAdmin.add_fieldsets or ()),
+        ("Partnership", {"fields": ("email", "agency", "role", "job_title")}),
+    )

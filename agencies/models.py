@@ -1,0 +1,280 @@
+"""The tenant (Partnership), its partner agencies, their staff and their datasets."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Partnership(models.Model):
+    """A data-sharing partnership: the tenant. Nothing crosses from one partnership to another."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationType(models.Model):
+    """A kind of partner organisation (national categories, shared by all partnerships)."""
+
+    class Code(models.TextChoices):
+        GP_PRACTICE = "gp_practice", "GP practice"
+        ACUTE_TRUST = "acute_trust", "Acute hospital trust"
+        MENTAL_HEALTH_TRUST = "mental_health_trust", "Mental health trust"
+        AMBULANCE_TRUST = "ambulance_trust", "Ambulance trust"
+        POLICE_FORCE = "police_force", "Police force"
+        FIRE_RESCUE = "fire_rescue", "Fire and rescue service"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        ICB = "icb", "Integrated care board"
+        VOLUNTARY_SECTOR = "voluntary_sector", "Voluntary sector organisation"
+
+    code = models.CharField(max_length=40, unique=True, choices=Code.choices)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnershipQuerySet(models.QuerySet[Any]):
+    """Querysets of tenant data: `for_partnership` is the only way selectors reach them."""
+
+    partnership_path = "partnership"
+
+    def for_partnership(self, partnership: Partnership) -> PartnershipQuerySet:
+        return self.filter(**{self.partnership_path: partnership})
+
+
+class AgencyQuerySet(PartnershipQuerySet):
+    partnership_path = "partnership"
+
+
+def validate_networks(value: Iterable[str]) -> None:
+    """Each allowed network must be an IPv4 or IPv6 network in CIDR notation."""
+    if not isinstance(value, list):
+        raise ValidationError("Allowed networks must be a list of networks such as 10.1.0.0/16.")
+    for network in value:
+        try:
+            ipaddress.ip_network(str(network), strict=False)
+        except ValueError as error:
+            raise ValidationError(
+                f"“{network}” is not a network. Use CIDR notation, for example 10.1.0.0/16."
+            ) from error
+
+
+class Agency(models.Model):
+    """A partner organisation: it owns datasets and employs users."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agencies")
+    organisation_type = models.ForeignKey(
+        OrganisationType, on_delete=models.PROTECT, related_name="agencies"
+    )
+    name = models.CharField(max_length=200)
+    code = models.CharField(
+        max_length=20, help_text="Organisation code (ODS code where the agency has one)."
+    )
+    allowed_networks = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_networks],
+        help_text="Networks (CIDR) the agency's staff may sign in from; empty allows any.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "code"], name="agency_code_unique"),
+            models.UniqueConstraint(fields=["partnership", "name"], name="agency_name_unique"),
+        ]
+        permissions = [
+            ("upload_extract", "Can upload extracts for this agency's datasets"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_address(self, address: str) -> bool:
+        """Whether a client address is inside the agency's allowed networks (empty: any)."""
+        if not self.allowed_networks:
+            return True
+        try:
+            client = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(
+            client in ipaddress.ip_network(str(network), strict=False)
+            for network in self.allowed_networks
+        )
+
+
+class UserType(models.TextChoices):
+    """What a user does in Single View; each is a Django group of the same label."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    CUSTODIAN = "custodian", "Custodian"
+    IG_OFFICER = "ig_officer", "IG officer"
+    PARTNER_IT = "partner_it", "Partner IT"
+    PARTNERSHIP_ADMIN = "partnership_admin", "Partnership admin"
+
+
+class UserQuerySet(PartnershipQuerySet):
+    partnership_path = "agency__partnership"
+
+
+class SingleViewUserManager(UserManager["User"]):
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def for_partnership(self, partnership: Partnership) -> PartnershipQuerySet:
+        return self.get_queryset().for_partnership(partnership)
+
+
+class User(AbstractUser):
+    """A member of staff at exactly one partner agency."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff")
+    role = models.ForeignKey(
+        "governance.Role",
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        help_text="Job role, as the partnership's grants name it (practitioners need one).",
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+
+    objects = SingleViewUserManager()  # type: ignore[misc]
+
+    REQUIRED_FIELDS = ["email", "agency"]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def clean(self) -> None:
+        super().clean()
+        role = self.role
+        if (
+            role is not None
+            and self.agency_id
+            and role.partnership_id != self.agency.partnership_id
+        ):
+            raise ValidationError({"role": "The role must belong to the user's own partnership."})
+
+    def is_verified(self) -> bool:
+        """Whether this request passed the second factor. django-otp's middleware replaces this
+        per request; anywhere it has not run, no second factor was checked."""
+        return False
+
+    @property
+    def partnership(self) -> Partnership:
+        return self.agency.partnership
+
+    @property
+    def user_types(self) -> frozenset[str]:
+        """The user types (UserType values) this user has, from their groups."""
+        labels = {label: value for value, label in UserType.choices}
+        cached: frozenset[str] | None = getattr(self, "_user_types", None)
+        if cached is None:
+            cached = frozenset(
+                labels[name]
+                for name in self.groups.values_list("name", flat=True)
+                if name in labels
+            )
+            self._user_types = cached
+        return cached
+
+    def has_user_type(self, user_type: str) -> bool:
+        return user_type in self.user_types
+
+
+class Dataset(models.Model):
+    """A set of records an agency shares through Single View, described field by field."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="datasets")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    refresh_cadence = models.DurationField(
+        default=timedelta(days=1), help_text="How often a new extract is expected."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="dataset_code_unique"),
+        ]
+        permissions = [
+            ("act_as_custodian", "Can sign off sharing grants for this dataset"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency.code})"
+
+
+class Sensitivity(models.TextChoices):
+    NONE = "none", "None"
+    HEALTH = "health", "Health"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    SEXUAL_HEALTH = "sexual_health", "Sexual health"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse"
+    CRIMINAL_JUSTICE = "criminal_justice", "Criminal justice"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    FINANCIAL = "financial", "Financial"
+    LOCATION = "location", "Location"
+
+
+class FieldType(models.TextChoices):
+    STRING = "string", "Text"
+    DATE = "date", "Date"
+    NHS_NUMBER = "nhs_number", "NHS number"
+    POSTCODE = "postcode", "UK postcode"
+    BOOLEAN = "boolean", "Yes or no"
+    INTEGER = "integer", "Whole number"
+    CHOICE = "choice", "One of a list"
+
+
+class DatasetField(models.Model):
+    """One column of a dataset: its type, whether it identifies a person, its sensitivity."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="fields")
+    name = models.SlugField(max_length=60)
+    label = models.CharField(max_length=200)
+    field_type = models.CharField(max_length=20, choices=FieldType.choices)
+    identifying = models.BooleanField(default=False)
+    sensitivity = models.CharField(
+        max_length=30, choices=Sensitivity.choices, default=Sensitivity.NONE
+    )
+    required = models.BooleanField(default=False)
+    max_length = models.PositiveIntegerField(null=True, blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dataset", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "name"], name="dataset_field_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.code}.{self.name}"

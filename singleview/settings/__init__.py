@@ -1,0 +1,1 @@
+"""Settings: base.py defines everything; local, test and production only override."""

@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.urls import include, path
+from health_check.views import HealthCheckView
+
+from agencies.models import UserType
+from singleview import views
+
+handler403 = "singleview.views.permission_denied"
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("home/", views.HomeView.as_view(), name="home"),
+    path(
+        "practitioner/",
+        views.LandingView.as_view(landing=UserType.PRACTITIONER),
+        name="landing-practitioner",
+    ),
+    path(
+        "custodian/",
+        views.LandingView.as_view(landing=UserType.CUSTODIAN),
+        name="landing-custodian",
+    ),
+    path(
+        "ig/",
+        views.LandingView.as_view(landing=UserType.IG_OFFICER),
+        name="landing-ig-officer",
+    ),
+    path(
+        "partner-it/",
+        views.LandingView.as_view(landing=UserType.PARTNER_IT),
+        name="landing-partner-it",
+    ),
+    path(
+        "partnership-admin/",
+        views.LandingView.as_view(landing=UserType.PARTNERSHIP_ADMIN),
+        name="landing-partnership-admin",
+    ),
+    path("", include("agencies.urls")),
+    path(
+        "health/",
+        HealthCheckView.as_view(
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "health_check.checks.Storage",
+            ]
+        ),
+        name="health",
+    ),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,87 @@
+"""The start page, the signed-in home and a landing page for each user type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.generic import TemplateView
+from guardian.shortcuts import get_objects_for_user
+
+from agencies import selectors
+from agencies.models import Dataset, UserType
+from singleview.access import PartnershipViewMixin
+
+LANDING_URL_NAMES = {
+    UserType.PRACTITIONER: "landing-practitioner",
+    UserType.CUSTODIAN: "landing-custodian",
+    UserType.IG_OFFICER: "landing-ig-officer",
+    UserType.PARTNER_IT: "landing-partner-it",
+    UserType.PARTNERSHIP_ADMIN: "landing-partnership-admin",
+}
+
+
+def start(request: HttpRequest) -> HttpResponse:
+    """Anonymous visitors see the start page; signed-in staff go to their home."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "singleview/start.html")
+
+
+class HomeView(PartnershipViewMixin, TemplateView):
+    """A user with one user type lands straight on its page; others choose."""
+
+    template_name = "singleview/home.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        types = [value for value in UserType.values if value in self.user.user_types]
+        if len(types) == 1:
+            return redirect(LANDING_URL_NAMES[UserType(types[0])])
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["landings"] = [
+            (UserType(value).label, LANDING_URL_NAMES[UserType(value)])
+            for value in UserType.values
+            if value in self.user.user_types
+        ]
+        return context
+
+
+class LandingView(PartnershipViewMixin, TemplateView):
+    """The landing page of one user type (set per URL)."""
+
+    landing: str = ""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        self.user_types = (self.landing,)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_template_names(self) -> list[str]:
+        return [f"singleview/landing_{self.landing}.html"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["user_type_label"] = UserType(self.landing).label
+        context["agency"] = self.user.agency
+        if self.landing == UserType.CUSTODIAN:
+            context["custodian_datasets"] = get_objects_for_user(
+                self.user, "agencies.act_as_custodian", klass=Dataset, accept_global_perms=False
+            ).select_related("agency")
+        if self.landing == UserType.PARTNER_IT:
+            context["agency_datasets"] = selectors.dataset_list(
+                user=self.user, agency=self.user.agency
+            )
+        if self.landing == UserType.IG_OFFICER:
+            context["agency_staff"] = selectors.staff_list(user=self.user).filter(
+                agency=self.user.agency
+            )
+        return context
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if isinstance(exception, PermissionDenied) and str(exception) else ""
+    return render(request, "403.html", {"message": message}, status=403)

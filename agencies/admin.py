@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import ModelChoiceField
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 from agencies.models import Agency, Dataset, DatasetField, Partnership, User
 from singleview.access import staff
 
 
-class PartnershipScopedAdmin(admin.ModelAdmin):
+class PartnershipScopedAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     """Lists and edits only the signed-in admin's partnership's objects.
 
     `partnership_path` is the lookup from the model to its Partnership; foreign-key choices are
@@ -22,6 +24,15 @@ class PartnershipScopedAdmin(admin.ModelAdmin):
     """
 
     partnership_path = "partnership"
+    show_auditlog_history_link = True
+
+    def auditlog_history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Change history, for objects in the admin's own partnership only (else 404)."""
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        return super().auditlog_history_view(request, object_id, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)

@@ -217,6 +217,11 @@ class Dataset(models.Model):
     refresh_cadence = models.DurationField(
         default=timedelta(days=1), help_text="How often a new extract is expected."
     )
+    known_to_contact = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Shown with a known-to flag, e.g. 'Contact the duty team on 01632 960000'.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -117,6 +117,13 @@ USER_TYPE_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "governance.view_role",
         "governance.add_role",
         "governance.change_role",
+        "governance.view_purpose",
+        "governance.add_purpose",
+        "governance.change_purpose",
+        "governance.view_grant",
+        "governance.view_grantversion",
+        "governance.view_signoff",
+        "governance.view_restriction",
     ),
 }
 

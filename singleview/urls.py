@@ -36,6 +36,8 @@ urlpatterns = [
         name="landing-partnership-admin",
     ),
     path("", include("agencies.urls")),
+    path("governance/", include("governance.urls")),
+    path("transparency/", include("governance.transparency")),
     path(
         "health/",
         HealthCheckView.as_view(

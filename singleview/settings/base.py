@@ -230,3 +230,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# django-auditlog: the change history of configuration, kept apart from the access log (audit/).
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "agencies.user", "exclude_fields": ["password", "last_login"]},
+    "agencies.agency",
+    "agencies.dataset",
+    "agencies.datasetfield",
+    "governance.role",
+    "governance.purpose",
+    "governance.grant",
+    "governance.grantversion",
+    "governance.signoff",
+    "governance.restriction",
+)

@@ -1,0 +1,4 @@
+"""The public transparency register (built next)."""
+
+
+urlpatterns: list[object] = []

@@ -283,3 +283,33 @@ class DatasetField(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset.code}.{self.name}"
+
+
+class SourceRecord(models.Model):
+    """An agency's record of a person, as its latest extract says. Retired, never deleted, when
+    a full extract no longer holds it."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records")
+    source_key = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.CharField(
+        max_length=10, blank=True, help_text="ISO date, or partial: YYYY-MM or YYYY."
+    )
+    sex = models.CharField(max_length=1, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dataset", "source_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "source_key"], name="source_record_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.code}:{self.source_key}"

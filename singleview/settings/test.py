@@ -1,5 +1,7 @@
 """The test suite: PostgreSQL and Redis, or SQLite (outside CI) when PostgreSQL is unreachable."""
 
+import os
+
 from singleview.connectivity import reachable
 
 from .base import *  # noqa: F403
@@ -16,6 +18,8 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 POSTGRES_AVAILABLE = reachable(TEST_DATABASE_URL)
 if POSTGRES_AVAILABLE:
     DATABASES = {"default": env.db_url_config(TEST_DATABASE_URL)}
+    # One test database per run, so that concurrent runs on one machine never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_singleview_{os.getpid()}"}
 else:
     DATABASES = {"default": env.db_url_config("sqlite:///:memory:")}
 

@@ -111,3 +111,11 @@ class StaffAdmin(PartnershipScopedAdmin, UserAdmin):
         *(UserAdmin.add_fieldsets or ()),
         ("Partnership", {"fields": ("email", "agency", "role", "job_title")}),
     )
+    # Only superusers may change these; a partnership admin cannot raise anyone's privileges.
+    privileged_fields = ("is_superuser", "is_staff", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *self.privileged_fields)

@@ -1,15 +1,22 @@
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 
 class SignInForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": (
-            "Enter a correct username and password. After 5 wrong attempts the account is "
-            "locked for 15 minutes."
-        ),
-        "inactive": "This account is disabled. Contact your partnership admin.",
-    }
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        self.error_messages = {
+            "invalid_login": (
+                "Enter a correct username and password. After "
+                f"{settings.AXES_FAILURE_LIMIT} wrong attempts the account is locked for "
+                f"{minutes} minutes."
+            ),
+            "inactive": "This account is disabled. Contact your partnership admin.",
+        }
 
 
 class CodeForm(forms.Form):

@@ -148,6 +148,17 @@ class SingleViewUserManager(UserManager["User"]):
     def for_partnership(self, partnership: Partnership) -> PartnershipQuerySet:
         return self.get_queryset().for_partnership(partnership)
 
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        """`createsuperuser` passes the agency as its primary key."""
+        agency = extra.pop("agency", None)
+        if agency is not None and not isinstance(agency, Agency):
+            extra["agency_id"] = int(agency)
+        elif agency is not None:
+            extra["agency"] = agency
+        return super().create_superuser(username, email, password, **extra)
+
 
 class User(AbstractUser):
     """A member of staff at exactly one partner agency."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,10 +25,16 @@ from agencies.forms import CodeForm, SignInForm
 from agencies.models import Agency, User
 from singleview.access import PartnershipViewMixin
 
-TIMEOUT_MESSAGES = {
-    "idle": "You were signed out because you did nothing for 30 minutes. Sign in again.",
-    "expired": "You were signed out because you signed in more than 12 hours ago. Sign in again.",
-}
+
+def _timeout_message(reason: str) -> str | None:
+    idle = int(settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60)
+    absolute = int(settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds() // 3600)
+    messages = {
+        "idle": f"You were signed out because you did nothing for {idle} minutes. Sign in again.",
+        "expired": f"You were signed out because you signed in more than {absolute} hours ago. "
+        "Sign in again.",
+    }
+    return messages.get(reason)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -67,7 +74,7 @@ class SignInView(View):
         if not form.is_valid():
             return self._render(request, form, status=200)
         user = form.get_user()
-        client = request.META.get("REMOTE_ADDR", "")
+        client = get_client_ip_address(request) or ""
         if not user.agency.allows_address(client):
             form.add_error(
                 None,
@@ -84,7 +91,7 @@ class SignInView(View):
         context = {
             "form": form,
             "next": _next_url(request),
-            "timeout_message": TIMEOUT_MESSAGES.get(request.GET.get("timeout", "")),
+            "timeout_message": _timeout_message(request.GET.get("timeout", "")),
         }
         return render(request, self.template_name, context, status=status)
 

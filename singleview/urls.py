@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from health_check.views import HealthCheckView
 
 from agencies.models import UserType
@@ -48,6 +49,12 @@ urlpatterns = [
             ]
         ),
         name="health",
+    ),
+    # The admin signs in through Single View's own pages (password, TOTP, allowed networks).
+    path(
+        "django-admin/login/",
+        RedirectView.as_view(pattern_name="signin", query_string=True),
+        name="admin-login",
     ),
     path("django-admin/", admin.site.urls),
 ]

@@ -5,33 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0004_dataset_known_to_contact'),
+        ("agencies", "0004_dataset_known_to_contact"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SourceRecord',
+            name="SourceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_key', models.CharField(max_length=100)),
-                ('given_name', models.CharField(blank=True, max_length=200)),
-                ('family_name', models.CharField(blank=True, max_length=200)),
-                ('date_of_birth', models.CharField(blank=True, help_text='ISO date, or partial: YYYY-MM or YYYY.', max_length=10)),
-                ('sex', models.CharField(blank=True, max_length=1)),
-                ('postcode', models.CharField(blank=True, max_length=10)),
-                ('address', models.CharField(blank=True, max_length=500)),
-                ('nhs_number', models.CharField(blank=True, db_index=True, max_length=10)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='agencies.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_key", models.CharField(max_length=100)),
+                ("given_name", models.CharField(blank=True, max_length=200)),
+                ("family_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "date_of_birth",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO date, or partial: YYYY-MM or YYYY.",
+                        max_length=10,
+                    ),
+                ),
+                ("sex", models.CharField(blank=True, max_length=1)),
+                ("postcode", models.CharField(blank=True, max_length=10)),
+                ("address", models.CharField(blank=True, max_length=500)),
+                ("nhs_number", models.CharField(blank=True, db_index=True, max_length=10)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("first_seen_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="agencies.dataset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dataset', 'source_key'],
-                'constraints': [models.UniqueConstraint(fields=('dataset', 'source_key'), name='source_record_unique')],
+                "ordering": ["dataset", "source_key"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("dataset", "source_key"), name="source_record_unique"
+                    )
+                ],
             },
         ),
     ]

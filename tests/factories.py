@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.utils import timezone
@@ -105,7 +105,7 @@ class PurposeFactory(DjangoModelFactory):
 
 def dataset_with_fields(*, agency: Agency, fields: dict[str, str], **kwargs: Any) -> Dataset:
     """A dataset with named fields of the given sensitivities."""
-    dataset = DatasetFactory(agency=agency, **kwargs)
+    dataset = cast(Dataset, DatasetFactory(agency=agency, **kwargs))
     for position, (name, sensitivity) in enumerate(fields.items()):
         DatasetFieldFactory(dataset=dataset, name=name, sensitivity=sensitivity, position=position)
     return dataset
@@ -113,7 +113,7 @@ def dataset_with_fields(*, agency: Agency, fields: dict[str, str], **kwargs: Any
 
 def custodian_of(dataset: Dataset) -> User:
     """A custodian at the dataset's owning agency, with guardian permission on it."""
-    custodian = UserFactory(agency=dataset.agency, user_types=["custodian"])
+    custodian = cast(User, UserFactory(agency=dataset.agency, user_types=["custodian"]))
     custodian_assign(dataset=dataset, user=custodian)
     return User.objects.get(pk=custodian.pk)
 
@@ -145,17 +145,17 @@ def grant_in_force(
     **terms: Any,
 ) -> GrantVersion:
     """A grant drafted, submitted and approved through the real services."""
-    custodian = custodian or custodian_of(dataset)
-    drafted_by = drafted_by or UserFactory(
-        agency=dataset.agency, user_types=["partnership_admin"]
+    signer = custodian or custodian_of(dataset)
+    drafter = drafted_by or cast(
+        User, UserFactory(agency=dataset.agency, user_types=["partnership_admin"])
     )
     version = grant_draft(
-        drafted_by=drafted_by,
+        drafted_by=drafter,
         dataset=dataset,
         role=role,
         organisation_type=organisation_type,
         purpose=purpose,
         **draft_terms(**terms),
     )
-    grant_submit(version=version, user=drafted_by)
-    return grant_approve(version=version, custodian=custodian, reason="Agreed at IG board.")
+    grant_submit(version=version, user=drafter)
+    return grant_approve(version=version, custodian=signer, reason="Agreed at IG board.")

@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import multiprocessing
+import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -112,8 +113,11 @@ class _Generator:
                     continue
                 dataset = DATASETS[index]
                 identity, errors = noisy_identity(person=person, rng=rng, rates=self.rates[index])
-                payload = self.payloads[index](person, rng, self.context)
-                key = self.keys[index].key(ordinal=first_ordinal + len(rows[index]), person=person)
+                moved = "moved_address" in errors
+                payload = self.payloads[index](person, rng, self.context, moved)
+                key = self.keys[index].key(
+                    ordinal=first_ordinal + len(rows[index]), payload=payload
+                )
                 rows[index].append([key, *identity, *payload])
                 truths[index].append((dataset.code, key, person.person_key, ";".join(errors)))
                 if errors:
@@ -294,12 +298,13 @@ def sample_record(*, dataset: DatasetSpec, seed: int, error_scale: float = 0.0) 
         if inclusion_probability(dataset=dataset, person=person) > 0
     ]
     person = people[seed % len(people)]
-    rng = Population(people=1, seed=seed).chunk_rng(1)
+    rng = random.Random(f"sample:{seed}:{dataset.code}")  # noqa: S311 - synthetic data
     identity, _ = noisy_identity(
         person=person,
         rng=rng,
         rates=ErrorRates.for_dataset(dataset=dataset, error_scale=error_scale),
     )
-    payload = payload_builder(dataset)(person, rng, payload_context(people=300, seed=seed))
-    key = SourceKeys(dataset=dataset, seed=seed).key(ordinal=seed % 1000, person=person)
+    context = payload_context(people=300, seed=seed)
+    payload = payload_builder(dataset)(person, rng, context, False)
+    key = SourceKeys(dataset=dataset, seed=seed).key(ordinal=seed % 1000, payload=payload)
     return dict(zip(dataset.field_names, [key, *identity, *payload], strict=True))

@@ -28,22 +28,30 @@ def nhs_number_is_valid(value: str) -> bool:
 
 
 @cache
-def test_range_numbers() -> array[int]:
+def nhs_test_range() -> array[int]:
     """Every valid NHS number beginning 999, in ascending order (909,091 of them).
 
-    The first three digits contribute 9*10 + 9*9 + 9*8 = 243 to the weighted sum; the loop adds
-    the next five and then keeps, for the sixth, every digit whose check digit is not 10.
+    The first three digits contribute 9*10 + 9*9 + 9*8 = 243 to the weighted sum. For each of the
+    eleven possible remainders of the next five digits' contribution, the valid endings (ninth
+    digit and check digit) are worked out once and added to each five-digit stem.
     """
+    endings = [
+        [
+            last * 10 + (check % 11)
+            for last in range(10)
+            if (check := 11 - (remainder + 2 * last) % 11) != 10
+        ]
+        for remainder in range(11)
+    ]
     numbers: array[int] = array("q")
-    for prefix in range(100_000):
-        digits = f"{prefix:05d}"
-        partial = 243 + sum(int(d) * w for d, w in zip(digits, (7, 6, 5, 4, 3), strict=True))
-        base = (999_000_000 + prefix * 10) * 10
-        for last in range(10):
-            check = 11 - (partial + 2 * last) % 11
-            if check == 10:
-                continue
-            numbers.append(base + last * 10 + (0 if check == 11 else check))
+    for stem in range(100_000):
+        d1, rest = divmod(stem, 10_000)
+        d2, rest = divmod(rest, 1_000)
+        d3, rest = divmod(rest, 100)
+        d4, d5 = divmod(rest, 10)
+        remainder = (243 + 7 * d1 + 6 * d2 + 5 * d3 + 4 * d4 + 3 * d5) % 11
+        base = (999_000_000 + stem * 10) * 10
+        numbers.extend([base + ending for ending in endings[remainder]])
     return numbers
 
 

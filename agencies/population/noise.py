@@ -124,9 +124,10 @@ def _punctuation_variant(family_name: str, rng: random.Random) -> str:
     if "'" in family_name:
         return family_name.replace("'", rng.choice(("", " ", "`")))
     if " " in family_name:
-        if rng.random() < 0.5:
+        capitalised = " ".join(part[:1].upper() + part[1:] for part in family_name.split(" "))
+        if capitalised == family_name or rng.random() < 0.5:
             return family_name.replace(" ", "")
-        return " ".join(part[:1].upper() + part[1:] for part in family_name.split(" "))
+        return capitalised
     if family_name[:2] == "Mc":
         return rng.choice(("Mc " + family_name[2:], "Mc" + family_name[2:].lower()))
     return rng.choice(("Mac " + family_name[3:], "Mac" + family_name[3:].lower()))

@@ -32,7 +32,7 @@ from agencies.population.names import (
     TOWNS,
     Town,
 )
-from agencies.population.nhs_numbers import TEST_RANGE_CAPACITY, test_range_numbers
+from agencies.population.nhs_numbers import TEST_RANGE_CAPACITY, nhs_test_range
 from agencies.population.permutation import KeyedPermutation
 
 # The date the extracts describe: ages and "last seen" dates are relative to it.
@@ -149,6 +149,9 @@ def given_name_for(*, rng: random.Random, sex: str, birth_year: int) -> str:
 # Geography
 
 
+_LOCALITY_SUFFIXES = ("Park", "Green", "End", "Vale", "Hill", "Fields", "Common")
+
+
 @dataclass(frozen=True, slots=True)
 class _Street:
     name: str
@@ -174,6 +177,7 @@ class Geography:
         total_weight = sum(weight for _, _, weight in districts)
         streets: list[_Street] = []
         used_postcodes: set[str] = set()
+        names_by_town: dict[str, set[str]] = {}
         next_slot = 0
         for index, (town, outward, weight) in enumerate(districts):
             if index == len(districts) - 1:
@@ -181,7 +185,7 @@ class Geography:
             else:
                 target = max(1, math.ceil(slots * weight / total_weight))
                 target = min(target, slots - next_slot - (len(districts) - index - 1))
-            names_used: set[str] = set()
+            names_used = names_by_town.setdefault(town.code, set())
             while target > 0:
                 houses = min(target, rng.randint(12, 160))
                 target -= houses
@@ -212,11 +216,14 @@ class Geography:
 
     @staticmethod
     def _street_name(*, rng: random.Random, used: set[str]) -> str:
+        """A street name not yet used in the town; in a big town, with a locality if need be."""
         name = ""
-        for _ in range(30):
+        for attempt in range(40):
             stem = rng.choice(STREET_STEMS)
             suffix = "Street" if stem == "High" else _SUFFIXES.pick(rng)
             name = f"{stem} {suffix}"
+            if attempt >= 20:
+                name = f"{name}, {rng.choice(STREET_STEMS)} {rng.choice(_LOCALITY_SUFFIXES)}"
             if name not in used:
                 break
         used.add(name)
@@ -467,7 +474,8 @@ class _HouseholdMaker:
                 role="head",
             )
             if single.sex == "F" and rng.random() < 0.3:
-                single.previous_family_name = SURNAMES.pick(rng)
+                former = SURNAMES.pick(rng)
+                single.previous_family_name = "" if former == single.family_name else former
             return [single]
         if kind == "couple":
             return list(
@@ -594,7 +602,7 @@ class Population:
 
     def nhs_number(self, index: int) -> str:
         slot = self._nhs_slot(index)
-        return str(test_range_numbers()[slot]) if slot < TEST_RANGE_CAPACITY else ""
+        return str(nhs_test_range()[slot]) if slot < TEST_RANGE_CAPACITY else ""
 
     def chunk_people(self, *, chunk: int, rng: random.Random) -> list[TruePerson]:
         """The people of one chunk, drawing from (and advancing) the chunk's random stream."""

@@ -103,7 +103,7 @@ def _eligible(dataset: DatasetSpec, age: int) -> bool:
 @cache
 def _reference_people() -> tuple[TruePerson, ...]:
     """A fixed sample population the inclusion weights are scaled against."""
-    population = Population(people=20_000, seed=0)
+    population = Population(people=10_000, seed=0)
     return tuple(
         person
         for chunk in range(population.chunk_count)
@@ -183,16 +183,24 @@ class SourceKeys:
             size=10**self.format.digits, key=f"source-key:{seed}:{dataset.code}"
         )
 
-    def key(self, *, ordinal: int, person: TruePerson) -> str:
+    def key(self, *, ordinal: int, payload: list[str]) -> str:
+        """The key of the record with this ordinal in the dataset (unique per ordinal).
+
+        Electoral register keys are the polling district (from the payload) and elector number.
+        """
         number = f"{self._permutation(ordinal):0{self.format.digits}d}"
         if self.code == "electoral_register":
-            return f"{polling_district(person)}/{number}"
+            return f"{payload[0]}/{number}"
         return f"{self.format.prefix}{number}"
 
 
-def polling_district(person: TruePerson) -> str:
-    postcode = person.postcode
-    return f"{person.town_code}{1 + (ord(postcode[-1]) + ord(postcode[-2])) % 6}"
+_TOWN_BY_OUTWARD = {outward: town for town in TOWNS for outward, _ in town.districts}
+
+
+def polling_district(postcode: str) -> str:
+    """The polling district of an address: its town's code and a number from its postcode."""
+    town = _TOWN_BY_OUTWARD[postcode.split(" ")[0]]
+    return f"{town.code}{1 + (ord(postcode[-1]) + ord(postcode[-2])) % 6}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +298,9 @@ def _duty_phone(team_index: int) -> str:
     return f"01632 960{100 + 7 * team_index:03d}"
 
 
-def _adult_social_care(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _adult_social_care(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     if person.age >= 65:
         reason = rng.choice(PRIMARY_SUPPORT_REASONS[:4] * 3 + PRIMARY_SUPPORT_REASONS[4:])
     else:
@@ -314,7 +324,9 @@ def _adult_social_care(person: TruePerson, rng: random.Random, _: _Context) -> l
     ]
 
 
-def _childrens_social_care(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _childrens_social_care(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     return [
         _CSC_STATUSES.pick(rng),
         _staff_name(rng) if rng.random() < 0.92 else "",
@@ -322,14 +334,16 @@ def _childrens_social_care(person: TruePerson, rng: random.Random, _: _Context) 
     ]
 
 
-def _council_tax(person: TruePerson, rng: random.Random, context: _Context) -> list[str]:
+def _council_tax(
+    person: TruePerson, rng: random.Random, context: _Context, moved: bool
+) -> list[str]:
     household = int(person.household_key[1:])
     account = f"{context.accounts(household):08d}"
     single = person.household_adults == 1
     if rng.random() < 0.03:
         single = not single
     earliest = max(_COUNCIL_TAX_START, _adulthood(person))
-    if person.previous_address:
+    if person.previous_address and not moved:
         earliest = max(earliest, _years_ago(4))
     return [
         f"CT{account}",
@@ -338,17 +352,21 @@ def _council_tax(person: TruePerson, rng: random.Random, context: _Context) -> l
     ]
 
 
-def _electoral_register(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _electoral_register(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     earliest = _adulthood(person)
-    if person.previous_address:
+    if person.previous_address and not moved:
         earliest = max(earliest, _years_ago(4))
     return [
-        polling_district(person),
+        polling_district(person.previous_postcode if moved else person.postcode),
         _date_between(rng, max(earliest, _years_ago(40)), _REFERENCE_ORDINAL),
     ]
 
 
-def _police_person_index(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _police_person_index(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     markers = ""
     if rng.random() < 0.22:
         markers = "; ".join(rng.sample(_WARNING_MARKERS, rng.choice((1, 1, 1, 2, 2, 3))))
@@ -359,15 +377,17 @@ def _police_person_index(person: TruePerson, rng: random.Random, _: _Context) ->
     ]
 
 
-def _gp_registrations(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _gp_registrations(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     name, code = rng.choice(_practices()[person.town_code])
     earliest = max(person.date_of_birth.toordinal(), _years_ago(35))
-    if person.previous_address:
+    if person.previous_address and not moved:
         earliest = max(earliest, _years_ago(4))
     return [name, code, _date_between(rng, earliest, _REFERENCE_ORDINAL)]
 
 
-def _safe_and_well(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _safe_and_well(person: TruePerson, rng: random.Random, _: _Context, moved: bool) -> list[str]:
     base = 2 if person.age < 65 else 4 if person.age < 80 else 6
     return [
         _within_days(rng, 1825, not_before=person.date_of_birth),
@@ -376,11 +396,15 @@ def _safe_and_well(person: TruePerson, rng: random.Random, _: _Context) -> list[
     ]
 
 
-def _ambulance_incidents(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _ambulance_incidents(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     return [_within_days(rng, 1095, not_before=person.date_of_birth), _INCIDENTS.pick(rng)]
 
 
-def _mental_health_caseload(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _mental_health_caseload(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     roll = rng.random()
     if person.age >= 65:
         team = "Older Adults Community Mental Health Team"
@@ -403,7 +427,9 @@ def _mental_health_caseload(person: TruePerson, rng: random.Random, _: _Context)
     ]
 
 
-def _acute_attendances(person: TruePerson, rng: random.Random, _: _Context) -> list[str]:
+def _acute_attendances(
+    person: TruePerson, rng: random.Random, _: _Context, moved: bool
+) -> list[str]:
     roll = rng.random()
     if roll < 0.45:
         kind, specialty = "ED", "Emergency Medicine"
@@ -428,7 +454,8 @@ class _Context:
         self.accounts = KeyedPermutation(size=max(people, 1000), key=f"council-tax:{seed}")
 
 
-PayloadBuilder = Callable[[TruePerson, random.Random, _Context], list[str]]
+# (person, their random stream, population helpers, whether the record holds the old address)
+PayloadBuilder = Callable[[TruePerson, random.Random, _Context, bool], list[str]]
 
 _PAYLOADS: dict[str, PayloadBuilder] = {
     "adult_social_care": _adult_social_care,

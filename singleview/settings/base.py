@@ -9,6 +9,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 # Lets generic views and querysets be subscripted at run time, as django-stubs types them.
@@ -22,6 +23,9 @@ env = environ.Env()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# Where people reach the portal, for links in emails.
+SINGLEVIEW_BASE_URL = env("SINGLEVIEW_BASE_URL", default="http://127.0.0.1:8000")
 
 # The demo shows its accounts' TOTP codes on the sign-in pages. Production refuses it.
 SINGLEVIEW_DEMO = env.bool("SINGLEVIEW_DEMO", default=False)
@@ -171,7 +175,18 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Daily at GOVERNANCE_DAILY_HOUR (local time): expire grant versions past their valid-until date,
+# then remind custodians of grants ending within 30 days or due for review.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "governance-grants-expire": {
+        "task": "governance.tasks.grants_expire_task",
+        "schedule": crontab(hour=env.int("GOVERNANCE_DAILY_HOUR", default=2), minute=0),
+    },
+    "governance-grant-reminders": {
+        "task": "governance.tasks.grant_reminders_task",
+        "schedule": crontab(hour=env.int("GOVERNANCE_DAILY_HOUR", default=2), minute=15),
+    },
+}
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

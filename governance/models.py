@@ -290,3 +290,29 @@ class Restriction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.dataset.code}:{self.source_key}"
+
+
+class GrantReminderKind(models.TextChoices):
+    EXPIRY = "expiry", "Expiry: the version in force ends within 30 days"
+    REVIEW = "review", "Review: the version in force is due for review"
+
+
+class GrantReminder(models.Model):
+    """A reminder sent to a dataset's custodians about a grant version; each kind is sent once."""
+
+    grant_version = models.ForeignKey(
+        GrantVersion, on_delete=models.PROTECT, related_name="reminders"
+    )
+    kind = models.CharField(max_length=10, choices=GrantReminderKind.choices)
+    sent_on = models.DateField()
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant_version", "kind"], name="grant_reminder_sent_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for {self.grant_version} on {self.sent_on}"

@@ -228,6 +228,53 @@ def grant_draft(
 
 
 @transaction.atomic
+def grant_draft_update(
+    *,
+    version: GrantVersion,
+    user: User,
+    disclosure_level: str,
+    field_names: list[str],
+    article6_condition: str,
+    statute: str,
+    necessity_statement: str,
+    valid_from: date,
+    valid_until: date,
+    review_date: date,
+    article9_condition: str = "",
+    conditions: str = "",
+    requires_legitimate_relationship: bool = False,
+) -> GrantVersion:
+    """Change the terms of a draft (a submitted version never changes: draft a new one)."""
+    version = (
+        GrantVersion.objects.select_for_update().select_related("grant__dataset").get(pk=version.pk)
+    )
+    if version.grant.partnership_id != user.partnership.pk:
+        raise PermissionDenied
+    if version.status != GrantStatus.DRAFT:
+        raise ValidationError("Only a draft can be edited. Propose a change instead.")
+    version.field_names = _check_terms(
+        dataset=version.grant.dataset,
+        disclosure_level=disclosure_level,
+        field_names=field_names,
+        article9_condition=article9_condition,
+    )
+    version.disclosure_level = disclosure_level
+    version.article6_condition = article6_condition
+    version.article9_condition = article9_condition
+    version.statute = statute
+    version.necessity_statement = necessity_statement
+    version.conditions = conditions
+    version.requires_legitimate_relationship = requires_legitimate_relationship
+    version.valid_from = valid_from
+    version.valid_until = valid_until
+    version.review_date = review_date
+    version.drafted_by = user
+    version.full_clean()
+    version.save()
+    return version
+
+
+@transaction.atomic
 def grant_draft_discard(*, version: GrantVersion, user: User) -> None:
     """Withdraw a draft (never a submitted version)."""
     version = GrantVersion.objects.select_for_update().get(pk=version.pk)

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.generic import TemplateView
-from guardian.shortcuts import get_objects_for_user
 
 from agencies import selectors
-from agencies.models import Dataset, UserType
+from agencies.models import UserType
+from governance import selectors as governance_selectors
 from singleview.access import PartnershipViewMixin
 
 LANDING_URL_NAMES = {
@@ -68,9 +68,8 @@ class LandingView(PartnershipViewMixin, TemplateView):
         context["user_type_label"] = UserType(self.landing).label
         context["agency"] = self.user.agency
         if self.landing == UserType.CUSTODIAN:
-            context["custodian_datasets"] = get_objects_for_user(
-                self.user, "agencies.act_as_custodian", klass=Dataset, accept_global_perms=False
-            ).select_related("agency")
+            context["custodian_datasets"] = governance_selectors.custodian_datasets(user=self.user)
+            context["sign_off_count"] = governance_selectors.sign_off_queue(user=self.user).count()
         if self.landing == UserType.PARTNER_IT:
             context["agency_datasets"] = selectors.dataset_list(
                 user=self.user, agency=self.user.agency

@@ -20,6 +20,7 @@ from governance.services import (
     custodian_assign,
     grant_approve,
     grant_draft,
+    grant_draft_update,
     grant_reject,
     grant_submit,
     grants_expire,
@@ -264,3 +265,18 @@ def test_submitted_terms_cannot_change_even_in_raw_sql(line):
             cursor.execute("DELETE FROM governance_grantversion WHERE id = %s", [version.pk])
 
     assert GrantVersion.objects.get(pk=version.pk).field_names == ["given_name"]
+
+
+def test_a_draft_is_edited_in_place_but_a_submitted_version_is_not(line):
+    drafter = UserFactory(agency=line["dataset"].agency, user_types=["partnership_admin"])
+    draft = _draft(line, drafter, field_names=["given_name"])
+
+    edited = grant_draft_update(
+        version=draft, user=drafter, **draft_terms(field_names=["given_name", "care_package"])
+    )
+    grant_submit(version=edited, user=drafter)
+
+    assert (edited.pk, edited.version) == (draft.pk, 1)
+    assert edited.field_names == ["given_name", "care_package"]
+    with pytest.raises(ValidationError, match="Only a draft can be edited"):
+        grant_draft_update(version=edited, user=drafter, **draft_terms(field_names=["given_name"]))

@@ -6,10 +6,10 @@ ValidationErrors are shown against the right field with `add_service_error`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -439,4 +439,51 @@ class GrantFilterForm(GovukForm):
         label="Show grants with a version that is",
         choices=[("", "Any status"), *GrantStatus.choices],
         required=False,
+    )
+
+
+class RestrictionForm(GovukForm):
+    """An agency restricts its own record of a person."""
+
+    dataset = forms.TypedChoiceField(
+        label="Dataset",
+        coerce=int,
+        error_messages={"required": "Choose the dataset that holds the record."},
+    )
+    source_key = forms.CharField(
+        label="Record key",
+        max_length=100,
+        help_text="Your agency's own key for the record, as it appears in your extracts.",
+        error_messages={"required": "Enter the record key, for example ASC000123."},
+    )
+    kind = forms.ChoiceField(
+        label="Restriction",
+        choices=RestrictionKind.choices,
+        widget=GovukRadios,
+        error_messages={"required": "Choose the kind of restriction."},
+    )
+    reason = ReasonField(
+        help_text="Recorded with the restriction. Give no more about the person than needed.",
+        error_messages={"required": "Enter the reason for the restriction."},
+    )
+    option_hints = {
+        "kind": {
+            RestrictionKind.OBJECTION: "Nothing is shared, except for purposes that override an "
+            "objection (safeguarding, risk to life).",
+            RestrictionKind.PROTECTED_ADDRESS: "Address fields are never shown, for any purpose.",
+            RestrictionKind.SEALED: "Only that your agency knows the person, and only for purposes "
+            "that override an objection.",
+        }
+    }
+
+    def __init__(self, *args: Any, datasets: Iterable[Dataset], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dataset_field = cast(forms.TypedChoiceField, self.fields["dataset"])
+        dataset_field.choices = [("", "Choose a dataset"), *((d.pk, d.name) for d in datasets)]
+
+
+class LiftRestrictionForm(GovukForm):
+    reason = ReasonField(
+        label="Why is the restriction being lifted?",
+        error_messages={"required": "Enter the reason for lifting the restriction."},
     )

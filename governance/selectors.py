@@ -17,6 +17,7 @@ from governance.models import (
     GrantStatus,
     GrantVersion,
     Purpose,
+    Restriction,
     RestrictionKind,
     Role,
     SignOff,
@@ -371,3 +372,19 @@ def audience_preview(
         _card(dataset=dataset, disclosure=snapshot.decide(dataset.pk, restrictions))
         for dataset in datasets.prefetch_related("fields")
     ]
+
+
+def restriction_list(*, user: User) -> QuerySet[Restriction]:
+    """Restrictions on the user's own agency's records (only an owning agency restricts)."""
+    return Restriction.objects.filter(dataset__agency=user.agency).select_related(
+        "dataset", "created_by", "lifted_by"
+    )
+
+
+def restriction_get(*, user: User, pk: int) -> Restriction:
+    """One of the user's agency's restrictions, or 404."""
+    return get_object_or_404(restriction_list(user=user), pk=pk)
+
+
+def restrictable_datasets(*, user: User) -> QuerySet[Dataset]:
+    return Dataset.objects.filter(agency=user.agency).order_by("name")

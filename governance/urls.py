@@ -19,4 +19,9 @@ urlpatterns = [
     path("sign-off/<int:pk>/status/", views.VersionStatusView.as_view(), name="version-status"),
     path("sign-off/<int:pk>/done/", views.SignOffDoneView.as_view(), name="sign-off-done"),
     path("preview/", views.AudiencePreviewView.as_view(), name="audience-preview"),
+    path("restrictions/", views.RestrictionListView.as_view(), name="restriction-list"),
+    path("restrictions/new/", views.RestrictionCreateView.as_view(), name="restriction-new"),
+    path(
+        "restrictions/<int:pk>/lift/", views.RestrictionLiftView.as_view(), name="restriction-lift"
+    ),
 ]

@@ -27,6 +27,8 @@ from governance.forms import (
     GrantFilterForm,
     GrantLineForm,
     GrantTermsForm,
+    LiftRestrictionForm,
+    RestrictionForm,
     RestrictionsForm,
     SignOffForm,
     StatusChangeForm,
@@ -495,3 +497,87 @@ class AudiencePreviewView(PartnershipViewMixin, TemplateView):
                 restrictions=selectors.restriction_kinds(audience["restrictions"]),
             )
         return context
+
+
+# Person-level restrictions ------------------------------------------------------------------------
+
+RESTRICTERS = (UserType.CUSTODIAN, UserType.IG_OFFICER)
+
+
+class RestrictionListView(PartnershipViewMixin, TemplateView):
+    """Restrictions the user's agency has placed on its own records."""
+
+    user_types = RESTRICTERS
+    template_name = "governance/restriction_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        restrictions = selectors.restriction_list(user=self.user)
+        context["active"] = restrictions.filter(lifted_at__isnull=True)
+        context["lifted"] = restrictions.filter(lifted_at__isnull=False)[:50]
+        return context
+
+
+class RestrictionCreateView(PartnershipViewMixin, View):
+    user_types = RESTRICTERS
+    template_name = "governance/restriction_form.html"
+
+    def form(self, data: Any = None) -> RestrictionForm:
+        return RestrictionForm(data, datasets=selectors.restrictable_datasets(user=self.user))
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": self.form()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.form(request.POST)
+        if form.is_valid():
+            dataset = selectors.restrictable_datasets(user=self.user).get(
+                pk=form.cleaned_data["dataset"]
+            )
+            try:
+                restriction = services.restriction_create(
+                    user=self.user,
+                    dataset=dataset,
+                    source_key=form.cleaned_data["source_key"].strip(),
+                    kind=form.cleaned_data["kind"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(
+                    request,
+                    f"{restriction.get_kind_display().split(':')[0]} restriction placed on "
+                    f"record {restriction.source_key} in {dataset.name}.",
+                )
+                return redirect("governance:restriction-list")
+        return render(request, self.template_name, {"form": form})
+
+
+class RestrictionLiftView(PartnershipViewMixin, View):
+    user_types = RESTRICTERS
+    template_name = "governance/restriction_lift.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        restriction = selectors.restriction_get(user=self.user, pk=pk)
+        return render(
+            request, self.template_name, {"form": LiftRestrictionForm(), "restriction": restriction}
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        restriction = selectors.restriction_get(user=self.user, pk=pk)
+        form = LiftRestrictionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.restriction_lift(
+                    user=self.user, restriction=restriction, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(
+                    request,
+                    f"The restriction on record {restriction.source_key} was lifted.",
+                )
+                return redirect("governance:restriction-list")
+        return render(request, self.template_name, {"form": form, "restriction": restriction})

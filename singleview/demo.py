@@ -55,9 +55,9 @@ KNOWN_TO_CONTACTS = {
     "safe_and_well": "Contact Community Safety on 01632 960700.",
     "ambulance_incidents": "Contact the Ambulance Service safeguarding team on 01632 960800.",
     "mental_health_caseload": "Contact the Mental Health single point of access on 01632 960900.",
-    "ngh_attendances": "Contact the Northgate safeguarding team on 01632 961000.",
-    "rgh_attendances": "Contact the Riverside safeguarding team on 01632 961100.",
-    "edh_attendances": "Contact the Eastbury safeguarding team on 01632 961200.",
+    "ngh_attendances": "Contact the Northgate safeguarding team on 01632 960910.",
+    "rgh_attendances": "Contact the Riverside safeguarding team on 01632 960920.",
+    "edh_attendances": "Contact the Eastbury safeguarding team on 01632 960930.",
 }
 
 ROLES = (

@@ -388,3 +388,43 @@ def restriction_get(*, user: User, pk: int) -> Restriction:
 
 def restrictable_datasets(*, user: User) -> QuerySet[Dataset]:
     return Dataset.objects.filter(agency=user.agency).order_by("name")
+
+
+@dataclass(frozen=True)
+class DatasetCustodians:
+    dataset: Dataset
+    custodians: list[User]
+    candidates: list[User]
+
+
+def custodian_overview(*, user: User) -> list[DatasetCustodians]:
+    """Every dataset of the partnership with its custodians and the owning agency's other
+    custodian-type staff who could be made custodians."""
+    datasets = Dataset.objects.filter(agency__partnership=user.partnership).select_related("agency")
+    staff = list(
+        User.objects.filter(
+            agency__partnership=user.partnership,
+            is_active=True,
+            groups__name=UserType.CUSTODIAN.label,
+        ).order_by("last_name", "first_name")
+    )
+    overview = []
+    for dataset in datasets.order_by("agency__name", "name"):
+        eligible = [person for person in staff if person.agency_id == dataset.agency_id]
+        holders = [person for person in eligible if person.has_perm(CUSTODIAN_PERMISSION, dataset)]
+        overview.append(
+            DatasetCustodians(
+                dataset=dataset,
+                custodians=holders,
+                candidates=[person for person in eligible if person not in holders],
+            )
+        )
+    return overview
+
+
+def partnership_dataset_get(*, user: User, pk: int) -> Dataset:
+    return get_object_or_404(Dataset.objects.filter(agency__partnership=user.partnership), pk=pk)
+
+
+def partnership_staff_get(*, user: User, pk: int) -> User:
+    return get_object_or_404(User.objects.filter(agency__partnership=user.partnership), pk=pk)

@@ -19,6 +19,8 @@ urlpatterns = [
     path("sign-off/<int:pk>/status/", views.VersionStatusView.as_view(), name="version-status"),
     path("sign-off/<int:pk>/done/", views.SignOffDoneView.as_view(), name="sign-off-done"),
     path("preview/", views.AudiencePreviewView.as_view(), name="audience-preview"),
+    path("custodians/", views.CustodianListView.as_view(), name="custodian-list"),
+    path("custodians/<int:pk>/", views.CustodianChangeView.as_view(), name="custodian-change"),
     path("restrictions/", views.RestrictionListView.as_view(), name="restriction-list"),
     path("restrictions/new/", views.RestrictionCreateView.as_view(), name="restriction-new"),
     path(

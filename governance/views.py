@@ -581,3 +581,49 @@ class RestrictionLiftView(PartnershipViewMixin, View):
                 )
                 return redirect("governance:restriction-list")
         return render(request, self.template_name, {"form": form, "restriction": restriction})
+
+
+# Custodians ---------------------------------------------------------------------------------------
+
+
+class CustodianListView(PartnershipViewMixin, TemplateView):
+    """Partnership admins assign each dataset's custodians from its owning agency's staff."""
+
+    user_types = (UserType.PARTNERSHIP_ADMIN,)
+    template_name = "governance/custodian_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["overview"] = selectors.custodian_overview(user=self.user)
+        return context
+
+
+class CustodianChangeView(PartnershipViewMixin, View):
+    user_types = (UserType.PARTNERSHIP_ADMIN,)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        dataset = selectors.partnership_dataset_get(user=self.user, pk=pk)
+        try:
+            person = selectors.partnership_staff_get(
+                user=self.user, pk=int(request.POST.get("user", "0") or 0)
+            )
+        except ValueError:
+            person = None
+        if person is None:
+            messages.error(request, "Choose a member of staff.")
+            return redirect("governance:custodian-list")
+        if request.POST.get("action") == "remove":
+            services.custodian_remove(dataset=dataset, user=person)
+            messages.success(
+                request, f"{person.get_full_name()} is no longer a custodian of {dataset.name}."
+            )
+        else:
+            try:
+                services.custodian_assign(dataset=dataset, user=person)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect("governance:custodian-list")
+            messages.success(
+                request, f"{person.get_full_name()} is now a custodian of {dataset.name}."
+            )
+        return redirect("governance:custodian-list")

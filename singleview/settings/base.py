@@ -258,4 +258,6 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "governance.grantversion",
     "governance.signoff",
     "governance.restriction",
+    # Custodianship is a guardian object permission: its grants and removals are history too.
+    "guardian.userobjectpermission",
 )

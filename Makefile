@@ -10,8 +10,9 @@ DEV := $(VENV)/.dev-installed
 STATIC := build/static/css/singleview.css
 DEMO_ENV := DJANGO_SETTINGS_MODULE=singleview.settings.local
 DEMO_PEOPLE ?= 2000
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help demo test static lint typecheck pytest constraints clean
+.PHONY: help demo test static browser lint typecheck pytest constraints clean
 
 help:
 	@echo "make demo   run the demo portal at http://127.0.0.1:8000 (SQLite, no services needed)"
@@ -37,13 +38,25 @@ $(STATIC): node_modules/.package-lock.json frontend/build.mjs frontend/singlevie
 
 static: $(STATIC)
 
+# Browser tests drive Debian's Chromium (never a test tool's own download). As root (CI) it is
+# installed here; otherwise the browser tests are skipped with a message saying how to install it.
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test: no Chromium at $(CHROMIUM); browser tests will be skipped (sudo apt-get install chromium)."; \
+	  fi; \
+	fi
+
 demo: $(RUNTIME) $(STATIC)
 	@mkdir -p var
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --people $(DEMO_PEOPLE)
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(DEV) $(STATIC)
+test: $(DEV) $(STATIC) browser
 	$(BIN)/python -m singleview.connectivity
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.models import Agency, User, UserType
+from agencies.models import Agency, OrganisationType, User, UserType
 from singleview.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 
 TOTP_DEVICE_NAME = "Authenticator app"
@@ -129,9 +129,12 @@ USER_TYPE_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
 
 
 def user_type_permissions_sync() -> None:
-    """Give each user type's group exactly its model permissions (run after every migrate)."""
+    """Reference data after every migrate (and every test flush): the national organisation
+    types, and each user type's group with exactly its model permissions."""
     from django.contrib.auth.models import Permission
 
+    for code, name in OrganisationType.Code.choices:
+        OrganisationType.objects.get_or_create(code=code, defaults={"name": name})
     labels = dict(UserType.choices)
     for user_type, label in labels.items():
         group, _ = Group.objects.get_or_create(name=label)

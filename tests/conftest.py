@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from singleview.connectivity import reachable
 from tests.factories import AgencyFactory, PartnershipFactory, UserFactory
@@ -42,6 +45,38 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"{config.stash.get(_POSTGRES_SKIPS, 0)} PostgreSQL-only tests were skipped.",
             yellow=True,
         )
+
+
+def _flush_despite_protections(self: Any, sql_list: list[str]) -> None:
+    """Django's flush (the teardown of transactional and live-server tests) empties every table,
+    including those the database protects (sign-offs, the audit log). Only here, for the test
+    database, the protections are lifted for that one transaction: on PostgreSQL by running it as
+    a replica session (triggers do not fire); on SQLite by dropping and re-creating the triggers.
+    Nothing outside the test suite flushes."""
+    connection = self.connection
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for sql in sql_list:
+                cursor.execute(sql)
+            return
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        for sql in sql_list:
+            cursor.execute(sql)
+        for sql in triggers:
+            cursor.execute(sql)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_database_protections() -> Iterator[None]:
+    original = BaseDatabaseOperations.execute_sql_flush
+    BaseDatabaseOperations.execute_sql_flush = _flush_despite_protections  # type: ignore[method-assign]
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -47,7 +47,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
 
 
-def _flush_despite_protections(self: Any, sql_list: list[str]) -> None:
+def _flush_despite_protections(self: BaseDatabaseOperations, sql_list: Iterable[str]) -> None:
     """Django's flush (the teardown of transactional and live-server tests) empties every table,
     including those the database protects (sign-offs, the audit log). Only here, for the test
     database, the protections are lifted for that one transaction: on PostgreSQL by running it as

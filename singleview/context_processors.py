@@ -1,7 +1,13 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from singleview.selectors import purpose_banner
+
 
 def service(request: HttpRequest) -> dict[str, object]:
-    """The service name and demo flag, for the header and the sign-in pages."""
-    return {"service_name": "Single View", "singleview_demo": settings.SINGLEVIEW_DEMO}
+    """The service name, the demo flag and the declared purpose, for every page."""
+    return {
+        "service_name": "Single View",
+        "singleview_demo": settings.SINGLEVIEW_DEMO,
+        "purpose_banner": purpose_banner(request=request),
+    }

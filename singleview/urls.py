@@ -16,6 +16,8 @@ urlpatterns = [
         views.LandingView.as_view(landing=UserType.PRACTITIONER),
         name="landing-practitioner",
     ),
+    path("practitioner/purpose/", views.PurposeView.as_view(), name="purpose"),
+    path("practitioner/purpose/stop/", views.PurposeClearView.as_view(), name="purpose-clear"),
     path(
         "custodian/",
         views.LandingView.as_view(landing=UserType.CUSTODIAN),

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views import View
 from django.views.generic import TemplateView
 
 from agencies import selectors
 from agencies.models import UserType
+from governance import policy
 from governance import selectors as governance_selectors
+from singleview import services
 from singleview.access import PartnershipViewMixin
+from singleview.forms import PurposeForm
+from singleview.selectors import declared_purpose
 
 LANDING_URL_NAMES = {
     UserType.PRACTITIONER: "landing-practitioner",
@@ -84,3 +90,51 @@ class LandingView(PartnershipViewMixin, TemplateView):
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if isinstance(exception, PermissionDenied) and str(exception) else ""
     return render(request, "403.html", {"message": message}, status=403)
+
+
+class PurposeView(PartnershipViewMixin, View):
+    """Purpose first: before any search a practitioner says why, from the purposes their role
+    has a grant in force for."""
+
+    user_types = (UserType.PRACTITIONER,)
+    template_name = "singleview/purpose.html"
+
+    def purposes(self) -> Any:
+        return policy.purposes_available(user=self.user).order_by("is_emergency", "name")
+
+    def render_page(self, form: PurposeForm) -> HttpResponse:
+        context = {
+            "form": form,
+            "purposes": list(self.purposes()),
+            "current": declared_purpose(request=self.request, user=self.user),
+            "break_glass_minutes": int(settings.BREAK_GLASS_DURATION.total_seconds() // 60),
+        }
+        return render(self.request, self.template_name, context)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_page(PurposeForm(purposes=self.purposes()))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PurposeForm(request.POST, purposes=self.purposes())
+        if form.is_valid():
+            try:
+                services.purpose_declare(
+                    request=request,
+                    user=self.user,
+                    purpose=form.cleaned_data["purpose"],
+                    justification=form.cleaned_data["justification"],
+                    case_reference=form.cleaned_data["case_reference"],
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                return redirect(request.GET.get("next") or "landing-practitioner")
+        return self.render_page(form)
+
+
+class PurposeClearView(PartnershipViewMixin, View):
+    user_types = (UserType.PRACTITIONER,)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        services.purpose_clear(request=request)
+        return redirect("purpose")

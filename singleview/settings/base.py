@@ -134,6 +134,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
+# A declared purpose holds this long (or until changed); a break-glass purpose much less.
+PURPOSE_MAX_AGE = timedelta(hours=env.int("PURPOSE_MAX_HOURS", default=4))
+BREAK_GLASS_DURATION = timedelta(minutes=env.int("BREAK_GLASS_MINUTES", default=60))
+
 # Lockout (django-axes): five failures for one account from one address lock it for a cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))

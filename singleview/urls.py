@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("governance/", include("governance.urls")),
     path("transparency/", include("governance.transparency")),
+    path("audit/", include("audit.urls")),
     path(
         "health/",
         HealthCheckView.as_view(

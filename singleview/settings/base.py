@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # A read whose access event cannot be committed answers 503 and shows nothing.
+    "audit.middleware.AuditUnavailableMiddleware",
     # AxesMiddleware should be last: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -265,3 +267,22 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     # Custodianship is a guardian object permission: its grants and removals are history too.
     "guardian.userobjectpermission",
 )
+
+# The access log (audit/, ADR 0010). Events are sealed into a hash chain every minute, in batches
+# of at most AUDIT_SEAL_BATCH_SIZE; a checkpoint of the chain head is recorded every
+# AUDIT_CHECKPOINT_MINUTES, signed (HMAC-SHA256) with AUDIT_SIGNING_KEY, or the contents of the
+# file AUDIT_SIGNING_KEY_FILE: at least 32 characters, kept outside the database. PostgreSQL
+# partitions are made AUDIT_PARTITION_MONTHS_AHEAD months ahead. The web, worker and beat
+# processes connect as DATABASE_APP_ROLE, which `manage.py audit_db_roles` creates (INSERT and
+# SELECT only on the audit tables); migrations run as the tables' owner.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE", default="")
+AUDIT_CHECKPOINT_INTERVAL = timedelta(minutes=env.int("AUDIT_CHECKPOINT_MINUTES", default=60))
+AUDIT_SEAL_BATCH_SIZE = env.int("AUDIT_SEAL_BATCH_SIZE", default=20_000)
+AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="singleview_app")
+DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", default="")
+CELERY_BEAT_SCHEDULE["audit-seal"] = {
+    "task": "audit.tasks.audit_seal_task",
+    "schedule": 60.0,
+}

@@ -22,6 +22,15 @@ CACHES = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 
+# Checkpoints of the access log are signed with a key kept outside the database.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE", default="")
+if not (AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE):
+    raise ImproperlyConfigured(
+        "Set the AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE environment variable: access-log "
+        "checkpoints must be signed with a key kept outside the database."
+    )
+
 SINGLEVIEW_DEMO = env.bool("SINGLEVIEW_DEMO", default=False)
 if SINGLEVIEW_DEMO:
     raise ImproperlyConfigured("SINGLEVIEW_DEMO must not be set in production.")

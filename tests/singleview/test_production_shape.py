@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "singleview.example.org",
     "DATABASE_URL": "postgres://singleview@db.example.org:5432/singleview",
     "REDIS_URL": "redis://redis.example.org:6379/0",
+    "AUDIT_SIGNING_KEY": secrets.token_urlsafe(32),
 }
 
 
@@ -42,6 +43,15 @@ def test_production_refuses_to_start_without(missing):
 
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_signing_key():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "AUDIT_SIGNING_KEY"}
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "Set the AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE" in result.stderr
 
 
 def test_production_refuses_demo_mode():
@@ -91,8 +101,18 @@ def test_compose_commands_exist_in_the_project(service, entry_point):
     dependencies = (ROOT / "pyproject.toml").read_text()
 
     assert (ROOT / entry_point).is_file()
-    assert executable == "python" or f'"{executable}' in dependencies.replace("[redis]", "")
+    assert executable in {"python", "sh"} or f'"{executable}' in dependencies.replace("[redis]", "")
     assert any(entry_point.split("/")[0] in part or "manage.py" in part for part in command)
+
+
+def test_every_management_command_compose_runs_exists():
+    from django.core.management import get_commands
+
+    text = (ROOT / "docker-compose.yml").read_text()
+    named = set(re.findall(r"manage\.py\s+([a-z_]+)", text))
+
+    assert {"migrate", "audit_db_roles"} <= named
+    assert named <= set(get_commands())
 
 
 def test_every_compose_variable_is_documented():

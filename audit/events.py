@@ -310,16 +310,20 @@ def record_review_decision(
     event_id: int,
     decision: str,
     reason: str,
+    alert_id: int | None = None,
     request: HttpRequest | None = None,
 ) -> AccessEvent:
     """An IG officer's decision on an access event or alert (call inside the review service's
-    transaction)."""
+    transaction). For an alert, `event_id` is the alert's first event and `alert_id` its id."""
+    detail: dict[str, object] = {"event_id": event_id, "decision": decision, "reason": reason}
+    if alert_id is not None:
+        detail["alert_id"] = alert_id
     return _record(
         action=Action.REVIEW_DECISION,
         user=reviewer,
         purpose=None,
         request=request,
-        detail={"event_id": event_id, "decision": decision, "reason": reason},
+        detail=detail,
     )
 
 

@@ -16,7 +16,12 @@ from __future__ import annotations
 from django.db import models
 
 # Tables the application may only insert into and read (migration 0002, `audit_db_roles`).
-APPEND_ONLY_TABLES = ("audit_accessevent", "audit_seal", "audit_checkpoint")
+APPEND_ONLY_TABLES = (
+    "audit_accessevent",
+    "audit_seal",
+    "audit_checkpoint",
+    "audit_alertreview",
+)
 
 
 class Action(models.TextChoices):
@@ -166,3 +171,147 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"Checkpoint at seal {self.seal_number} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+# Alerts and their review (ADR 0013) ---------------------------------------------------------------
+
+
+class SensitivePerson(models.Model):
+    """A person an IG officer has marked sensitive or VIP: every view of them raises an alert.
+    Lifted, never deleted."""
+
+    partnership = models.ForeignKey(
+        "agencies.Partnership", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey("matching.Person", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    set_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-set_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="sensitive_person_one_active",
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="sensitive_reason_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sensitive: {self.person}"
+
+
+class PartnershipIGLead(models.Model):
+    """An IG officer who oversees the whole partnership's log and alerts, not only their own
+    agency's (ADR 0013)."""
+
+    user = models.OneToOneField("agencies.User", on_delete=models.PROTECT, related_name="+")
+    appointed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "partnership IG lead"
+
+    def __str__(self) -> str:
+        return f"Partnership IG lead: {self.user}"
+
+
+class AlertRule(models.TextChoices):
+    SELF_LOOKUP = "self_lookup", "Looked up someone with their own name"
+    SAME_SURNAME = "same_surname", "Looked up someone with their own surname"
+    COLLEAGUE = "colleague", "Looked up someone with a colleague's name"
+    SENSITIVE = "sensitive", "Looked up a sensitive or sealed record"
+    VOLUME_SPIKE = "volume_spike", "Viewed far more people than usual"
+    OUT_OF_HOURS = "out_of_hours", "Used Single View out of hours"
+    FISHING = "fishing", "Searched repeatedly without viewing anyone"
+    REPEATED_DENIALS = "repeated_denials", "Was refused access repeatedly"
+    BREAK_GLASS = "break_glass", "Used break-glass access"
+
+
+class AlertSeverity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    FLAGGED = "flagged", "Flagged"
+    AWAITING_REASON = "awaiting_reason", "Waiting for the user's reason"
+    REASON_GIVEN = "reason_given", "Reason given"
+    ESCALATED = "escalated", "Escalated"
+    CLOSED = "closed", "Closed"
+
+
+class Alert(models.Model):
+    """A use of Single View that a rule says an IG officer should look at. Events and persons are
+    referred to by id (nothing holds a foreign key to an event). `key` makes raising idempotent:
+    the same rule, user and occasion never raise twice."""
+
+    partnership = models.ForeignKey(
+        "agencies.Partnership", on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.CharField(max_length=30, choices=AlertRule.choices)
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices)
+    key = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    # The user's agency and the agencies whose data was disclosed: their IG officers review.
+    agencies = models.ManyToManyField("agencies.Agency", related_name="+")
+    event_ids = models.JSONField(default=list)
+    person_ids = models.JSONField(default=list, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["partnership", "status", "created_at"], name="alert_queue_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} ({self.get_status_display()})"
+
+
+class ReviewKind(models.TextChoices):
+    FLAGGED = "flagged", "Flagged"
+    REASON_REQUESTED = "reason_requested", "Asked the user for a reason"
+    REASON_GIVEN = "reason_given", "The user gave a reason"
+    ESCALATED = "escalated", "Escalated"
+    CLOSED = "closed", "Closed"
+
+
+class ReviewOutcome(models.TextChoices):
+    NO_CONCERN = "no_concern", "Legitimate use: no concern"
+    ADVICE_GIVEN = "advice_given", "Advice given to the user"
+    TRAINING = "training", "Training required"
+    DISCIPLINARY = "disciplinary", "Referred for disciplinary action"
+    BREACH_REPORTED = "breach_reported", "Reported as a data breach"
+
+
+class AlertReview(models.Model):
+    """One step in an alert's review, append-only (migration 0004): nothing is changed or
+    removed. The matching access event (record_review_decision) is named by `event_id`."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=20, choices=ReviewKind.choices)
+    by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices, blank=True)
+    event_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_alertreview"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="closed") | ~models.Q(outcome=""),
+                name="alert_review_closed_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.by} at {self.created_at:%Y-%m-%d %H:%M}"

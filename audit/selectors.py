@@ -16,8 +16,17 @@ from django.db.models.functions import Cast, TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from agencies.models import Agency, User, UserType
-from audit.models import AccessEvent, Action, AuditCheckpoint, AuditSeal
+from agencies.models import Agency, Dataset, User, UserType
+from audit.models import (
+    AccessEvent,
+    Action,
+    Alert,
+    AlertReview,
+    AlertStatus,
+    AuditCheckpoint,
+    AuditSeal,
+    PartnershipIGLead,
+)
 from audit.sealing import (
     CANONICAL_FIELDS,
     GENESIS_HASH,
@@ -442,3 +451,107 @@ def _check_document(
         event_total=int(payload["event_total"]),
         label=label,
     )
+
+
+# Alerts (ADR 0013) -------------------------------------------------------------------------------
+
+
+def is_partnership_ig_lead(*, user: User) -> bool:
+    """Whether an IG officer oversees the whole partnership, not only their own agency."""
+    return (
+        user.has_user_type(UserType.IG_OFFICER)
+        and PartnershipIGLead.objects.filter(user=user).exists()
+    )
+
+
+def _alerts_for(*, requester: User) -> QuerySet[Alert]:
+    """The alerts an IG officer reviews: those involving their agency (as the user's agency or a
+    data owner), or all of the partnership's for a partnership IG lead."""
+    if not (requester.is_active and requester.has_user_type(UserType.IG_OFFICER)):
+        raise PermissionDenied("Only IG officers can review alerts.")
+    alerts = Alert.objects.filter(partnership_id=requester.agency.partnership_id)
+    if not is_partnership_ig_lead(user=requester):
+        alerts = alerts.filter(agencies=requester.agency_id)
+    return alerts.distinct()
+
+
+def alert_queue(*, requester: User, status: str | None = None) -> QuerySet[Alert]:
+    """The review queue: open work first (everything but closed, unless a status is asked for),
+    newest first."""
+    alerts = _alerts_for(requester=requester).select_related("user", "user__agency")
+    if status:
+        return alerts.filter(status=status)
+    return alerts.exclude(status=AlertStatus.CLOSED)
+
+
+def alert_get(*, requester: User, alert_id: int) -> Alert:
+    """One alert the IG officer reviews; anything else is a 404."""
+    return get_object_or_404(_alerts_for(requester=requester), pk=alert_id)
+
+
+def alert_events(*, requester: User, alert: Alert) -> list[AccessEvent]:
+    """The alert's events, oldest first."""
+    return list(
+        _events_for(requester=requester)
+        .filter(id__in=[int(event_id) for event_id in alert.event_ids])
+        .order_by("occurred_at", "id")
+    )
+
+
+def alert_reviews(*, alert: Alert) -> QuerySet[AlertReview]:
+    return alert.reviews.select_related("by").order_by("created_at", "id")
+
+
+def alert_for_answer(*, user: User, alert_id: int) -> Alert:
+    """An alert about the user that waits for their reason; anything else is a 404."""
+    return get_object_or_404(Alert, pk=alert_id, user=user, status=AlertStatus.AWAITING_REASON)
+
+
+def alert_own_events(*, user: User, alert: Alert) -> list[AccessEvent]:
+    """The alert's events as the user who did them may see them (their own actions)."""
+    return list(
+        AccessEvent.objects.filter(
+            partnership_id=alert.partnership_id,
+            user_id=user.pk,
+            id__in=[int(event_id) for event_id in alert.event_ids],
+        ).order_by("occurred_at", "id")
+    )
+
+
+# The IG officer's scope over events (ADR 0013) ---------------------------------------------------
+
+
+def _disclosed_by(dataset_ids: list[int]) -> Q:
+    """Events that disclosed any of these datasets."""
+    found = Q(pk__in=[])
+    for dataset_id in dataset_ids:
+        if connection.vendor == "postgresql":
+            found |= Q(disclosures__contains=[{"dataset_id": dataset_id}])
+        else:
+            found |= Q(disclosures__icontains=f'"dataset_id": {dataset_id},')
+    return found
+
+
+def scoped_events(*, requester: User) -> QuerySet[AccessEvent]:
+    """The events an IG officer oversees: by their agency's staff or disclosing their agency's
+    data; for a partnership IG lead, the whole partnership's."""
+    events = _events_for(requester=requester)
+    if is_partnership_ig_lead(user=requester):
+        return events
+    dataset_ids = list(
+        Dataset.objects.filter(agency_id=requester.agency_id).values_list("pk", flat=True)
+    )
+    return events.filter(Q(agency_id=requester.agency_id) | _disclosed_by(dataset_ids))
+
+
+def event_get(*, requester: User, event_id: int) -> AccessEvent:
+    """One event the IG officer oversees (or one behind an alert they review); else a 404."""
+    alerts = _alerts_for(requester=requester)
+    if connection.vendor == "postgresql":
+        behind_alert = alerts.filter(event_ids__contains=[event_id]).exists()
+    else:
+        behind_alert = any(event_id in ids for ids in alerts.values_list("event_ids", flat=True))
+    events = (
+        _events_for(requester=requester) if behind_alert else scoped_events(requester=requester)
+    )
+    return get_object_or_404(events, pk=event_id)

@@ -20,14 +20,34 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Max, Sum
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from psycopg import sql
 
-from audit.models import APPEND_ONLY_TABLES, AccessEvent, AuditCheckpoint, AuditSeal
+from agencies.models import User, UserType
+from audit import events
+from audit.models import (
+    APPEND_ONLY_TABLES,
+    AccessEvent,
+    Alert,
+    AlertReview,
+    AlertStatus,
+    AuditCheckpoint,
+    AuditSeal,
+    ReviewKind,
+    ReviewOutcome,
+    SensitivePerson,
+)
 from audit.sealing import (
     GENESIS_HASH,
     chain_fold,
@@ -38,7 +58,8 @@ from audit.sealing import (
     seal_hash,
     signing_key,
 )
-from audit.selectors import event_rows
+from audit.selectors import alert_for_answer, alert_get, event_rows
+from matching.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -293,3 +314,183 @@ def app_role_sync(*, role: str, password: str = "") -> list[str]:
             cursor.execute(f"ALTER ROLE {name} PASSWORD {literal}")
             run.append(f"ALTER ROLE {name} PASSWORD '…'")
     return run
+
+
+# Alert review (ADR 0013) -------------------------------------------------------------------------
+
+# Which review steps each status allows; a closed alert takes no more.
+_ALLOWED: dict[str, frozenset[str]] = {
+    AlertStatus.OPEN: frozenset(
+        {ReviewKind.FLAGGED, ReviewKind.REASON_REQUESTED, ReviewKind.ESCALATED, ReviewKind.CLOSED}
+    ),
+    AlertStatus.FLAGGED: frozenset(
+        {ReviewKind.REASON_REQUESTED, ReviewKind.ESCALATED, ReviewKind.CLOSED}
+    ),
+    AlertStatus.AWAITING_REASON: frozenset(
+        {ReviewKind.REASON_GIVEN, ReviewKind.ESCALATED, ReviewKind.CLOSED}
+    ),
+    AlertStatus.REASON_GIVEN: frozenset(
+        {ReviewKind.REASON_REQUESTED, ReviewKind.ESCALATED, ReviewKind.CLOSED}
+    ),
+    AlertStatus.ESCALATED: frozenset(
+        {ReviewKind.FLAGGED, ReviewKind.REASON_REQUESTED, ReviewKind.CLOSED}
+    ),
+    AlertStatus.CLOSED: frozenset(),
+}
+_STATUS_AFTER = {
+    ReviewKind.FLAGGED: AlertStatus.FLAGGED,
+    ReviewKind.REASON_REQUESTED: AlertStatus.AWAITING_REASON,
+    ReviewKind.REASON_GIVEN: AlertStatus.REASON_GIVEN,
+    ReviewKind.ESCALATED: AlertStatus.ESCALATED,
+    ReviewKind.CLOSED: AlertStatus.CLOSED,
+}
+
+
+def _review(
+    *,
+    alert: Alert,
+    by: User,
+    kind: str,
+    note: str,
+    outcome: str = "",
+    request: HttpRequest | None = None,
+) -> AlertReview:
+    """Append one review step, move the alert on and record the decision, atomically."""
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if kind not in _ALLOWED[locked.status]:
+        raise ValidationError(
+            f"This alert is {locked.get_status_display().lower()}: it cannot be "
+            f"{ReviewKind(kind).label.lower()} now."
+        )
+    event = events.record_review_decision(
+        reviewer=by,
+        event_id=int(locked.event_ids[0]) if locked.event_ids else 0,
+        decision=kind if not outcome else f"{kind}:{outcome}",
+        reason=note,
+        alert_id=locked.pk,
+        request=request,
+    )
+    review = AlertReview(
+        alert=locked,
+        kind=kind,
+        by=by,
+        note=note,
+        outcome=outcome,
+        event_id=event.pk,
+        created_at=timezone.now(),
+    )
+    review.full_clean()
+    review.save()
+    locked.status = _STATUS_AFTER[ReviewKind(kind)]
+    locked.save(update_fields=["status"])
+    alert.status = locked.status
+    return review
+
+
+@transaction.atomic
+def alert_flag(
+    *, reviewer: User, alert_id: int, note: str, request: HttpRequest | None = None
+) -> AlertReview:
+    """Mark an alert as needing a closer look."""
+    alert = alert_get(requester=reviewer, alert_id=alert_id)
+    return _review(alert=alert, by=reviewer, kind=ReviewKind.FLAGGED, note=note, request=request)
+
+
+@transaction.atomic
+def alert_escalate(
+    *, reviewer: User, alert_id: int, note: str, request: HttpRequest | None = None
+) -> AlertReview:
+    """Pass an alert up (to the partnership IG lead, the SIRO or HR), saying why."""
+    if not note.strip():
+        raise ValidationError({"note": "Say why you are escalating this alert."})
+    alert = alert_get(requester=reviewer, alert_id=alert_id)
+    return _review(alert=alert, by=reviewer, kind=ReviewKind.ESCALATED, note=note, request=request)
+
+
+@transaction.atomic
+def alert_close(
+    *,
+    reviewer: User,
+    alert_id: int,
+    outcome: str,
+    note: str,
+    request: HttpRequest | None = None,
+) -> AlertReview:
+    """Close an alert with its outcome."""
+    if outcome not in ReviewOutcome.values:
+        raise ValidationError({"outcome": "Choose the outcome of the review."})
+    alert = alert_get(requester=reviewer, alert_id=alert_id)
+    return _review(
+        alert=alert,
+        by=reviewer,
+        kind=ReviewKind.CLOSED,
+        note=note,
+        outcome=outcome,
+        request=request,
+    )
+
+
+@transaction.atomic
+def alert_reason_request(
+    *, reviewer: User, alert_id: int, question: str, request: HttpRequest | None = None
+) -> AlertReview:
+    """Ask the user to explain: emails them a link to the page where they answer."""
+    if not question.strip():
+        raise ValidationError({"note": "Write the question the user should answer."})
+    alert = alert_get(requester=reviewer, alert_id=alert_id)
+    review = _review(
+        alert=alert,
+        by=reviewer,
+        kind=ReviewKind.REASON_REQUESTED,
+        note=question,
+        request=request,
+    )
+    user = alert.user
+    message = EmailMessage(
+        subject="Single View: please explain a use of Single View",
+        body=render_to_string(
+            "email/audit_reason_request.txt",
+            {
+                "name": user.get_full_name() or user.get_username(),
+                "rule": alert.get_rule_display(),
+                "question": question,
+                "link": settings.SINGLEVIEW_BASE_URL.rstrip("/")
+                + reverse("audit:alert-answer", kwargs={"pk": alert.pk}),
+            },
+        ),
+        to=[user.email],
+    )
+    transaction.on_commit(lambda: message.send(fail_silently=False))
+    return review
+
+
+@transaction.atomic
+def alert_reason_give(
+    *, user: User, alert_id: int, reason: str, request: HttpRequest | None = None
+) -> AlertReview:
+    """The user's answer to the IG officer's question, stored with the alert."""
+    if not reason.strip():
+        raise ValidationError({"note": "Explain why you used Single View in this way."})
+    alert = alert_for_answer(user=user, alert_id=alert_id)
+    return _review(alert=alert, by=user, kind=ReviewKind.REASON_GIVEN, note=reason, request=request)
+
+
+@transaction.atomic
+def sensitive_person_flag(*, officer: User, person_id: UUID, reason: str) -> SensitivePerson:
+    """Mark a person of the officer's partnership sensitive or VIP: every view of them raises an
+    alert. Only IG officers."""
+    if not officer.has_user_type(UserType.IG_OFFICER):
+        raise PermissionDenied("Only IG officers can mark a person sensitive.")
+    person = get_object_or_404(
+        Person, public_id=person_id, partnership_id=officer.agency.partnership_id
+    )
+    flag = SensitivePerson(
+        partnership_id=person.partnership_id,
+        person=person,
+        reason=reason,
+        set_by=officer,
+        set_at=timezone.now(),
+    )
+    flag.full_clean()
+    flag.save()
+    return flag

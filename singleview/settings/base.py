@@ -286,3 +286,25 @@ CELERY_BEAT_SCHEDULE["audit-seal"] = {
     "task": "audit.tasks.audit_seal_task",
     "schedule": 60.0,
 }
+
+# Alerts on the access log (audit/alerts.py, ADR 0013), raised every ALERTS_EVERY_SECONDS over the
+# events of the last ALERTS_LOOKBACK_MINUTES (raising twice is harmless: each alert has a key).
+# Working hours are local [ALERT_WORKING_START_HOUR, ALERT_WORKING_END_HOUR), weekdays unless
+# ALERT_WEEKENDS_ARE_WORKING_DAYS. Fishing: ALERT_FISHING_SEARCHES searches with results and no
+# person viewed within ALERT_WINDOW_MINUTES; denials: ALERT_DENIALS refusals in that window. A
+# volume spike needs at least ALERT_VOLUME_MINIMUM persons viewed in a day, above 3 x the user's
+# daily median over ALERT_BASELINE_DAYS and the 95th percentile of their peers that day.
+ALERTS_EVERY_SECONDS = env.int("ALERTS_EVERY_SECONDS", default=300)
+ALERTS_LOOKBACK_MINUTES = env.int("ALERTS_LOOKBACK_MINUTES", default=30)
+ALERT_WORKING_START_HOUR = env.int("ALERT_WORKING_START_HOUR", default=7)
+ALERT_WORKING_END_HOUR = env.int("ALERT_WORKING_END_HOUR", default=19)
+ALERT_WEEKENDS_ARE_WORKING_DAYS = env.bool("ALERT_WEEKENDS_ARE_WORKING_DAYS", default=False)
+ALERT_WINDOW_MINUTES = env.int("ALERT_WINDOW_MINUTES", default=60)
+ALERT_FISHING_SEARCHES = env.int("ALERT_FISHING_SEARCHES", default=10)
+ALERT_DENIALS = env.int("ALERT_DENIALS", default=5)
+ALERT_VOLUME_MINIMUM = env.int("ALERT_VOLUME_MINIMUM", default=20)
+ALERT_BASELINE_DAYS = env.int("ALERT_BASELINE_DAYS", default=28)
+CELERY_BEAT_SCHEDULE["audit-alerts-raise"] = {
+    "task": "audit.tasks.alerts_raise_task",
+    "schedule": float(ALERTS_EVERY_SECONDS),
+}

@@ -10,9 +10,8 @@ DEV := $(VENV)/.dev-installed
 STATIC := build/static/css/singleview.css
 DEMO_ENV := DJANGO_SETTINGS_MODULE=singleview.settings.local
 DEMO_PEOPLE ?= 2000
-CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help demo test static browser lint typecheck pytest constraints clean
+.PHONY: help demo test static system-packages lint typecheck pytest constraints clean
 
 help:
 	@echo "make demo   run the demo portal at http://127.0.0.1:8000 (SQLite, no services needed)"
@@ -38,25 +37,23 @@ $(STATIC): node_modules/.package-lock.json frontend/build.mjs frontend/singlevie
 
 static: $(STATIC)
 
-# Browser tests drive Debian's Chromium (never a test tool's own download). As root (CI) it is
-# installed here; otherwise the browser tests are skipped with a message saying how to install it.
-browser:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
+# System packages the tests need, from Debian: Chromium for the browser tests (never a test
+# tool's own download) and Pango/HarfBuzz/fonts for WeasyPrint's PDF exports. As root (CI) they
+# are installed here; otherwise the tests that need them say how to install them.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "Installing Debian packages for the tests: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "make test: no Chromium at $(CHROMIUM); browser tests will be skipped (sudo apt-get install chromium)."; \
+	    echo "make test: missing Debian packages ($$missing); tests needing them are skipped (sudo apt-get install $$missing)."; \
 	  fi; \
 	fi
 
-demo: $(RUNTIME) $(STATIC)
-	@mkdir -p var
-	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --people $(DEMO_PEOPLE)
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
-
-test: $(DEV) $(STATIC) browser
+test: $(DEV) $(STATIC) system-packages
 	$(BIN)/python -m singleview.connectivity
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from typing import Any
 
 from django import forms
@@ -31,3 +33,52 @@ class CodeForm(forms.Form):
 
     def clean_token(self) -> str:
         return str(self.cleaned_data["token"]).strip()
+
+
+class ExtractUploadForm(forms.Form):
+    """Partner IT send an extract file in the browser."""
+
+    WHEN_NIGHTLY = "nightly"
+    WHEN_NOW = "now"
+    WHEN_CHECK = "check"
+
+    file = forms.FileField(
+        label="Extract file",
+        help_text="A UTF-8 CSV file with a header row, or the same compressed with gzip (.csv.gz).",
+        allow_empty_file=False,
+        error_messages={
+            "required": "Choose the extract file to send.",
+            "empty": "The file is empty. It must begin with a header row.",
+            "invalid": "Choose the extract file to send.",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="What the file holds",
+        choices=[
+            ("full", "Every record (a full extract): records not in the file are retired"),
+            ("delta", "Changes only (a delta): rows marked D in the _action column are retired"),
+        ],
+        initial="full",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the file holds every record or changes only."},
+    )
+    when = forms.ChoiceField(
+        label="When to load it",
+        choices=[
+            (WHEN_NIGHTLY, "In tonight's run"),
+            (WHEN_NOW, "Now"),
+            (WHEN_CHECK, "Check it only: report its problems and load nothing"),
+        ],
+        initial=WHEN_NIGHTLY,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose when to load the file."},
+    )
+
+    @classmethod
+    def refused(cls, message: str, data: Any = None) -> ExtractUploadForm:
+        """The form showing why a request was refused before its file could be read."""
+        form = cls(data=data if data is not None else {"kind": "full", "when": cls.WHEN_NIGHTLY})
+        form.full_clean()
+        form.errors.clear()
+        form.add_error(None, message)
+        return form

@@ -300,7 +300,11 @@ class SourceRecord(models.Model):
     """An agency's record of a person, as its latest extract says. Retired, never deleted, when
     a full extract no longer holds it."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="records")
+    # No index of its own: the unique (dataset, source_key) index serves dataset look-ups, and
+    # every extra index slows the nightly publish of millions of rows.
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     source_key = models.CharField(max_length=100)
     given_name = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
@@ -310,7 +314,7 @@ class SourceRecord(models.Model):
     sex = models.CharField(max_length=1, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     address = models.CharField(max_length=500, blank=True)
-    nhs_number = models.CharField(max_length=10, blank=True, db_index=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -321,6 +325,202 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dataset", "source_key"], name="source_record_unique"),
         ]
+        # Exact look-ups only (no LIKE on NHS numbers), so a plain index without the pattern one.
+        indexes = [models.Index(fields=["nhs_number"], name="source_record_nhs_idx")]
 
     def __str__(self) -> str:
         return f"{self.dataset.code}:{self.source_key}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Nightly extracts: an uploaded file, the pipeline runs over it, their problems, and each
+# dataset's publication (what readers see and when it was last refreshed). ADR 0008.
+
+
+class ExtractKind(models.TextChoices):
+    FULL = "full", "Full: replaces every record of the dataset"
+    DELTA = "delta", "Delta: changes only"
+
+
+class ExtractStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Processing"
+    PUBLISHED = "published", "Published"
+    VALIDATED = "validated", "Checked only"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+def extract_upload_to(instance: Extract, filename: str) -> str:
+    """extracts/<agency id>/<dataset id>/<random name>: never the sender's file name."""
+    import uuid
+
+    suffix = ".csv.gz" if filename.endswith(".gz") else ".csv"
+    return f"extracts/{instance.dataset.agency_id}/{instance.dataset_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Extract(models.Model):
+    """One file partner IT sent for a dataset, stored as received under MEDIA_ROOT.
+
+    `sha256` is the digest of the CSV content (after gunzip): a file whose content was already
+    received for the dataset is recognised and not loaded twice."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="extracts")
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="uploaded_extracts"
+    )
+    file = models.FileField(upload_to=extract_upload_to, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField(help_text="Size as received.")
+    content_bytes = models.PositiveBigIntegerField(help_text="Size after gunzip.")
+    compressed = models.BooleanField(default=False)
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=ExtractKind.choices, default=ExtractKind.FULL)
+    validate_only = models.BooleanField(
+        default=False, help_text="Check the file and report; load nothing."
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=ExtractStatus.choices, default=ExtractStatus.RECEIVED
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "sha256"],
+                condition=models.Q(validate_only=False),
+                name="extract_content_once_per_dataset",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="extract_sha256_hex"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["dataset", "status", "received_at"], name="extract_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.code} {self.kind} extract of {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class ExtractRunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting"
+    RUNNING = "running", "Running"
+    PUBLISHED = "published", "Published"
+    VALIDATED = "validated", "Checked only"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class ExtractRunStep(models.TextChoices):
+    WAITING = "waiting", "Waiting to start"
+    VALIDATE = "validate", "Validating"
+    STAGE = "stage", "Staging"
+    NORMALISE = "normalise", "Normalising"
+    MATCH = "match", "Matching"
+    PUBLISH = "publish", "Publishing"
+    DONE = "done", "Finished"
+
+
+class ExtractRun(models.Model):
+    """One pass of the pipeline over an extract. A run that failed is followed by a new run of
+    the same extract; each step is idempotent, so the store ends the same either way."""
+
+    extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(
+        max_length=20, choices=ExtractRunStatus.choices, default=ExtractRunStatus.QUEUED
+    )
+    step = models.CharField(
+        max_length=20, choices=ExtractRunStep.choices, default=ExtractRunStep.WAITING
+    )
+    match_records = models.BooleanField(
+        default=True, help_text="Whether the match step links new and changed records."
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0, help_text="Problems found, in all.")
+    problems_not_stored = models.PositiveIntegerField(default=0)
+    problem_counts = models.JSONField(default=dict, blank=True)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    retired = models.PositiveIntegerField(default=0)
+    linked = models.PositiveIntegerField(default=0)
+    step_timings = models.JSONField(default=dict, blank=True, help_text="Seconds per step.")
+    failure_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["extract"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="extract_run_one_open_per_extract",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} of {self.extract}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (ExtractRunStatus.QUEUED, ExtractRunStatus.RUNNING)
+
+
+class ExtractProblem(models.Model):
+    """One problem a run found (the first EXTRACT_PROBLEMS_STORED; the run counts the rest).
+    Messages never quote values from the file."""
+
+    run = models.ForeignKey(ExtractRun, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField(help_text="Line of the file; 1 is the header, 0 the file.")
+    column = models.CharField(max_length=100, blank=True)
+    code = models.CharField(max_length=40)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["run", "row", "pk"]
+
+    def __str__(self) -> str:
+        return f"Row {self.row} {self.column}: {self.code}"
+
+
+class DatasetPublication(models.Model):
+    """What readers of a dataset see: written in the same transaction as each publish."""
+
+    dataset = models.OneToOneField(
+        Dataset, on_delete=models.CASCADE, related_name="publication", primary_key=True
+    )
+    last_extract = models.ForeignKey(Extract, on_delete=models.PROTECT, related_name="+")
+    last_published_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(
+        help_text="Last time the published data was confirmed current: a publish, or the same "
+        "file received again."
+    )
+    version = models.PositiveIntegerField(default=1)
+    records_current = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.dataset} version {self.version}"
+
+    @property
+    def freshness(self) -> Any:
+        """How fresh the dataset is now (an `agencies.extracts.freshness.Freshness`)."""
+        from django.utils import timezone
+
+        from agencies.extracts.freshness import freshness_of
+
+        return freshness_of(
+            last_published_at=self.last_published_at,
+            confirmed_at=self.confirmed_at,
+            cadence=self.dataset.refresh_cadence,
+            now=timezone.now(),
+        )

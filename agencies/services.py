@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
-from agencies.models import Agency, OrganisationType, User, UserType
+from agencies import selectors
+from agencies.extracts import pipeline
+from agencies.extracts.upload import ExtractRefused, content_digest, too_large_message
+from agencies.models import (
+    Agency,
+    Dataset,
+    DatasetPublication,
+    Extract,
+    ExtractKind,
+    ExtractRun,
+    ExtractRunStatus,
+    ExtractRunStep,
+    ExtractStatus,
+    OrganisationType,
+    User,
+    UserType,
+)
 from singleview.middleware import LAST_SEEN_AT, SIGNED_IN_AT
+
+logger = logging.getLogger(__name__)
 
 TOTP_DEVICE_NAME = "Authenticator app"
 
@@ -145,3 +177,317 @@ def user_type_permissions_sync() -> None:
             if f"{permission.content_type.app_label}.{permission.codename}" in wanted
         ]
         group.permissions.set(permissions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Nightly extracts (agencies/extracts, ADR 0008)
+
+
+def _partner_it_of(user: User, dataset: Dataset) -> bool:
+    return user.has_user_type(UserType.PARTNER_IT) and user.agency_id == dataset.agency_id
+
+
+@dataclass(frozen=True)
+class ExtractReceipt:
+    """What an upload produced: the extract (an earlier one when `duplicate`) and its run."""
+
+    extract: Extract
+    run: ExtractRun | None
+    duplicate: bool
+
+
+def extract_receive(
+    *,
+    user: User,
+    dataset: Dataset,
+    upload: File,
+    kind: str = ExtractKind.FULL,
+    validate_only: bool = False,
+    process_now: bool = False,
+) -> ExtractReceipt:
+    """Store an uploaded file as an extract of `dataset`, with a queued run.
+
+    A file whose content (SHA-256 after gunzip) was already received for the dataset is not
+    stored again: the earlier extract is returned as a duplicate (and, when it is the published
+    one, the dataset counts as confirmed current). A check-only extract is processed at once;
+    others wait for the nightly run unless `process_now`. Raises `ExtractRefused` (too large,
+    damaged gzip, empty, unusable dataset definition) and PermissionDenied (not partner IT of
+    the dataset's agency)."""
+    if not _partner_it_of(user, dataset):
+        raise PermissionDenied("Only partner IT of the dataset's agency can send its extracts.")
+    if kind not in ExtractKind.values:
+        raise ExtractRefused("Choose whether the extract is full or a delta.")
+    selectors.dataset_extract_schema(dataset=dataset)  # raises SchemaError if unusable
+    if (upload.size or 0) > settings.EXTRACT_MAX_BYTES:
+        raise ExtractRefused(too_large_message(settings.EXTRACT_MAX_BYTES), status=413)
+    upload.seek(0)
+    sha256, content_bytes, compressed = content_digest(
+        upload,  # type: ignore[arg-type]
+        content_limit=settings.EXTRACT_MAX_CONTENT_BYTES,
+    )
+    if not validate_only:
+        existing = _extract_already_received(dataset=dataset, sha256=sha256)
+        if existing is not None:
+            if process_now and existing.extract.status in PENDING_EXTRACT_STATUSES:
+                transaction.on_commit(partial(_enqueue_dataset, dataset.pk))
+            return existing
+    upload.seek(0)
+    extract = Extract(
+        dataset=dataset,
+        uploaded_by=user,
+        original_name=(upload.name or "")[-255:],
+        size_bytes=upload.size or 0,
+        content_bytes=content_bytes,
+        compressed=compressed,
+        sha256=sha256,
+        kind=kind,
+        validate_only=validate_only,
+    )
+    extract.file.save("extract.csv.gz" if compressed else "extract.csv", upload, save=False)
+    try:
+        with transaction.atomic():
+            extract.full_clean(exclude=["file"], validate_constraints=False)
+            extract.save()
+            run = ExtractRun.objects.create(extract=extract)
+            if validate_only:
+                transaction.on_commit(partial(_enqueue_extract, extract.pk))
+            elif process_now:
+                transaction.on_commit(partial(_enqueue_dataset, dataset.pk))
+    except IntegrityError:
+        extract.file.delete(save=False)
+        existing = _extract_already_received(dataset=dataset, sha256=sha256)
+        if existing is None:
+            raise
+        return existing
+    except BaseException:
+        extract.file.delete(save=False)
+        raise
+    run.refresh_from_db()
+    return ExtractReceipt(extract=extract, run=run, duplicate=False)
+
+
+def _extract_already_received(*, dataset: Dataset, sha256: str) -> ExtractReceipt | None:
+    existing = Extract.objects.filter(dataset=dataset, sha256=sha256, validate_only=False).first()
+    if existing is None:
+        return None
+    DatasetPublication.objects.filter(dataset=dataset, last_extract=existing).update(
+        confirmed_at=timezone.now()
+    )
+    return ExtractReceipt(extract=existing, run=existing.runs.first(), duplicate=True)
+
+
+def _enqueue_extract(extract_id: int) -> None:
+    from agencies.tasks import extract_process_task
+
+    extract_process_task.delay(extract_id)
+
+
+def _enqueue_dataset(dataset_id: int) -> None:
+    from agencies.tasks import dataset_extracts_process_task
+
+    dataset_extracts_process_task.delay(dataset_id)
+
+
+PENDING_EXTRACT_STATUSES = (
+    ExtractStatus.RECEIVED,
+    ExtractStatus.PROCESSING,
+    ExtractStatus.FAILED,
+)
+
+
+def _run_claim(*, extract_id: int, match_records: bool) -> ExtractRun | None:
+    """Mark the extract's run as running (a new run when the last one failed), or None when
+    the extract is finished or another worker is running it now. A running run silent for
+    EXTRACT_RUN_STALE_MINUTES is taken to have died and is failed first."""
+    now = timezone.now()
+    stale_before = now - timedelta(minutes=settings.EXTRACT_RUN_STALE_MINUTES)
+    with transaction.atomic():
+        extract = Extract.objects.select_for_update().get(pk=extract_id)
+        if extract.status not in PENDING_EXTRACT_STATUSES:
+            return None
+        run: ExtractRun | None = None
+        for open_run in extract.runs.filter(
+            status__in=[ExtractRunStatus.QUEUED, ExtractRunStatus.RUNNING]
+        ):
+            if open_run.status == ExtractRunStatus.QUEUED:
+                run = open_run
+                continue
+            heartbeat = open_run.heartbeat_at or open_run.started_at or open_run.created_at
+            if heartbeat > stale_before:
+                return None
+            ExtractRun.objects.filter(pk=open_run.pk).update(
+                status=ExtractRunStatus.FAILED,
+                finished_at=now,
+                failure_message=(
+                    "The run stopped without finishing (its worker was stopped or lost). The "
+                    "extract was run again."
+                ),
+            )
+            pipeline.stage_table_drop(open_run.pk)
+        if run is None:
+            run = ExtractRun(extract=extract)
+        run.status = ExtractRunStatus.RUNNING
+        run.step = ExtractRunStep.VALIDATE
+        run.match_records = match_records
+        run.started_at = run.heartbeat_at = now
+        run.save()
+        extract.status = ExtractStatus.PROCESSING
+        extract.save(update_fields=["status"])
+    return ExtractRun.objects.select_related("extract__dataset__agency").get(pk=run.pk)
+
+
+def extract_process(*, extract_id: int, match_records: bool = True) -> ExtractRun | None:
+    """Run the pipeline over one extract (validate, stage, normalise, match, publish). Returns
+    the run, or None when there was nothing to do. A run that fails is recorded and reported
+    to partner IT; running the extract again is safe at any point."""
+    run = _run_claim(extract_id=extract_id, match_records=match_records)
+    if run is None:
+        return None
+    extract = run.extract
+    try:
+        schema = selectors.dataset_extract_schema(dataset=extract.dataset)
+        pipeline.run_execute(run=run, schema=schema, limits=pipeline.PipelineLimits.from_settings())
+    except Exception as error:
+        logger.exception("Extract run %s failed.", run.pk)
+        step = ExtractRunStep(run.step).label.lower()
+        message = f"The run stopped while {step}: {error}"[:2000]
+        with transaction.atomic():
+            ExtractRun.objects.filter(pk=run.pk).update(
+                status=ExtractRunStatus.FAILED,
+                finished_at=timezone.now(),
+                failure_message=message,
+            )
+            Extract.objects.filter(pk=extract.pk).update(status=ExtractStatus.FAILED)
+        run.refresh_from_db()
+        extract_run_failure_notify(run=run)
+        if isinstance(error, OperationalError | InterfaceError):
+            raise
+        return run
+    run.refresh_from_db()
+    if run.status == ExtractRunStatus.REJECTED:
+        extract_run_failure_notify(run=run)
+    return run
+
+
+@contextmanager
+def _dataset_lock(dataset_id: int) -> Iterator[bool]:
+    """Whether this worker may process the dataset's extracts now (one worker at a time, so they
+    publish in the order received). PostgreSQL session advisory lock; always granted elsewhere."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = (pipeline.DATASET_LOCK_NAMESPACE, int(dataset_id))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        (acquired,) = cursor.fetchone()
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def dataset_extracts_process(*, dataset_id: int, match_records: bool = True) -> list[ExtractRun]:
+    """Process every pending extract of one dataset, oldest first. One extract failing does not
+    stop the others (an older extract that fails is overtaken by the next one published)."""
+    runs: list[ExtractRun] = []
+    with _dataset_lock(dataset_id) as acquired:
+        if not acquired:
+            return runs
+        tried: set[int] = set()
+        while True:
+            extract_id = (
+                Extract.objects.filter(dataset_id=dataset_id, status__in=PENDING_EXTRACT_STATUSES)
+                .exclude(pk__in=tried)
+                .order_by("received_at", "pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if extract_id is None:
+                return runs
+            tried.add(extract_id)
+            run = extract_process(extract_id=extract_id, match_records=match_records)
+            if run is not None:
+                runs.append(run)
+
+
+def extracts_nightly() -> int:
+    """Queue one task per dataset with extracts waiting, so each agency's files are processed
+    apart from the others'. Returns the number of datasets queued. Staging tables left by
+    workers killed outright are dropped first."""
+    pipeline.stage_tables_sweep()
+    dataset_ids = sorted(
+        set(
+            Extract.objects.filter(status__in=PENDING_EXTRACT_STATUSES).values_list(
+                "dataset_id", flat=True
+            )
+        )
+    )
+    for dataset_id in dataset_ids:
+        transaction.on_commit(partial(_enqueue_dataset, dataset_id))
+    return len(dataset_ids)
+
+
+def dataset_process_request(*, user: User, dataset: Dataset) -> int:
+    """Partner IT asks for the dataset's waiting extracts to be processed now. Returns how many
+    extracts are waiting."""
+    if not _partner_it_of(user, dataset):
+        raise PermissionDenied("Only partner IT of the dataset's agency can process its extracts.")
+    waiting = Extract.objects.filter(dataset=dataset, status__in=PENDING_EXTRACT_STATUSES).count()
+    if waiting:
+        transaction.on_commit(partial(_enqueue_dataset, dataset.pk))
+    return waiting
+
+
+def extract_run_failure_notify(*, run: ExtractRun) -> int:
+    """Email the uploader and the agency's partner IT that a run failed or its file was
+    rejected (not for check-only runs). The email links to the run; it quotes no data."""
+    extract = run.extract
+    if extract.validate_only:
+        return 0
+    dataset = extract.dataset
+    recipients = {
+        email
+        for email in User.objects.filter(
+            agency=dataset.agency,
+            is_active=True,
+            groups__name=UserType.PARTNER_IT.label,
+        ).values_list("email", flat=True)
+        if email
+    }
+    if extract.uploaded_by.email:
+        recipients.add(extract.uploaded_by.email)
+    if not recipients:
+        return 0
+    base = getattr(settings, "SINGLEVIEW_BASE_URL", "").rstrip("/")
+    context = {
+        "run": run,
+        "extract": extract,
+        "dataset": dataset,
+        "rejected": run.status == ExtractRunStatus.REJECTED,
+        "link": f"{base}{reverse('extract-run-detail', args=[run.pk])}",
+        "problem_counts": sorted(run.problem_counts.items()),
+    }
+    outcome = "was rejected" if context["rejected"] else "failed"
+    message = EmailMessage(
+        subject=f"Single View: the {dataset.name} extract {outcome}",
+        body=render_to_string("agencies/extracts/run_failed_email.txt", context),
+        to=sorted(recipients),
+    )
+    return message.send()
+
+
+def api_token_create(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for partner IT, expiring after REST_KNOX TOKEN_TTL. Only its digest is
+    stored: the token itself is returned once, here."""
+    if not user.has_user_type(UserType.PARTNER_IT):
+        raise PermissionDenied("Only partner IT can create API tokens.")
+    token: tuple[AuthToken, str] = AuthToken.objects.create(user=user)
+    return token
+
+
+def api_token_revoke(*, user: User, token_key: str) -> bool:
+    """Revoke one of the user's own tokens at once. Returns whether there was one to revoke."""
+    deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    return bool(deleted)

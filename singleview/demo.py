@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,8 +25,15 @@ from agencies.models import (
     User,
     UserType,
 )
-from agencies.population import AGENCIES, DATASETS, PARTNERSHIP_NAME, GenerationSummary, generate
-from agencies.services import totp_device_set, user_create
+from agencies.population import (
+    AGENCIES,
+    DATASETS,
+    PARTNERSHIP_NAME,
+    GenerationSummary,
+    extract_filename,
+    generate,
+)
+from agencies.services import extract_receive, totp_device_set, user_create
 from governance.models import Article6, Article9, DisclosureLevel, Purpose, PurposeOfUse, Role
 from governance.services import (
     custodian_assign,
@@ -357,6 +365,7 @@ class DemoResult:
     created: bool
     accounts: list[DemoAccount]
     extracts: GenerationSummary | None
+    loaded: dict[str, str]
 
 
 def totp_key(*, seed: int, username: str) -> str:
@@ -397,7 +406,31 @@ def demo_seed(
     if not marker.exists():
         extracts = generate(people=people, seed=seed, out_dir=extracts_dir, progress=progress)
         marker.touch()
-    return DemoResult(created=created, accounts=accounts, extracts=extracts)
+    loaded = _load_extracts(extracts_dir=extracts_dir)
+    return DemoResult(created=created, accounts=accounts, extracts=extracts, loaded=loaded)
+
+
+def _load_extracts(*, extracts_dir: Path) -> dict[str, str]:
+    """Send each dataset's extract file through the real pipeline as its agency's partner IT
+    would (validate, stage, match, publish). A file already loaded is recognised and skipped."""
+    outcome: dict[str, str] = {}
+    for spec in DATASETS:
+        path = extracts_dir / extract_filename(dataset=spec, compress=False)
+        if not path.exists():
+            continue
+        dataset = Dataset.objects.get(agency__partnership__slug=PARTNERSHIP_SLUG, code=spec.code)
+        sender = User.objects.get(username=f"{spec.agency_code.lower()}-it")
+        with path.open("rb") as handle:
+            receipt = extract_receive(
+                user=sender, dataset=dataset, upload=File(handle, name=path.name), process_now=True
+            )
+        run = receipt.run
+        if receipt.duplicate or run is None:
+            outcome[spec.code] = "already loaded"
+            continue
+        run.refresh_from_db()
+        outcome[spec.code] = run.get_status_display().lower()
+    return outcome
 
 
 @transaction.atomic

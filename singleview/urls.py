@@ -42,6 +42,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("transparency/", include("governance.transparency")),
     path("audit/", include("audit.urls")),
+    path("api/v1/", include("agencies.api.urls")),
     path(
         "health/",
         HealthCheckView.as_view(

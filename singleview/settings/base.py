@@ -268,6 +268,23 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "guardian.userobjectpermission",
 )
 
+# Nightly extracts (agencies/extracts, ADR 0008). Sizes in bytes: EXTRACT_MAX_BYTES caps a file as
+# uploaded (gzip or not), EXTRACT_MAX_CONTENT_BYTES its CSV content after gunzip. A file with more
+# than EXTRACT_ERROR_THRESHOLD (a fraction of its rows) rejected rows is rejected whole. Runs keep
+# their first EXTRACT_PROBLEMS_STORED problems (and count the rest). A run silent for
+# EXTRACT_RUN_STALE_MINUTES is taken to have died and may be run again. Every received extract is
+# processed nightly at EXTRACTS_NIGHTLY_HOUR (local time, 0-23).
+EXTRACT_MAX_BYTES = env.int("EXTRACT_MAX_BYTES", default=1024 * 1024 * 1024)
+EXTRACT_MAX_CONTENT_BYTES = env.int("EXTRACT_MAX_CONTENT_BYTES", default=8 * 1024 * 1024 * 1024)
+EXTRACT_ERROR_THRESHOLD = env.float("EXTRACT_ERROR_THRESHOLD", default=0.02)
+EXTRACT_PROBLEMS_STORED = env.int("EXTRACT_PROBLEMS_STORED", default=1000)
+EXTRACT_RUN_STALE_MINUTES = env.int("EXTRACT_RUN_STALE_MINUTES", default=60)
+EXTRACTS_NIGHTLY_HOUR = env.int("EXTRACTS_NIGHTLY_HOUR", default=1)
+CELERY_BEAT_SCHEDULE["agencies-extracts-nightly"] = {
+    "task": "agencies.tasks.extracts_nightly_task",
+    "schedule": crontab(hour=EXTRACTS_NIGHTLY_HOUR, minute=0),
+}
+
 # The access log (audit/, ADR 0010). Events are sealed into a hash chain every minute, in batches
 # of at most AUDIT_SEAL_BATCH_SIZE; a checkpoint of the chain head is recorded every
 # AUDIT_CHECKPOINT_MINUTES, signed (HMAC-SHA256) with AUDIT_SIGNING_KEY, or the contents of the

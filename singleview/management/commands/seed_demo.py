@@ -50,6 +50,8 @@ class Command(BaseCommand):
                 f"Wrote {result.extracts.total_records:,} records for {people:,} people into "
                 f"{out_dir} (ground truth in {result.extracts.ground_truth_path.name})."
             )
+        for code, status in result.loaded.items():
+            self.stdout.write(f"Extract {code}: {status}.")
         self.stdout.write("")
         self.stdout.write(f"Demo sign-ins (every password is {DEMO_PASSWORD}):")
         self.stdout.write(

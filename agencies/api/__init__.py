@@ -1,0 +1,1 @@
+"""The agencies API (DRF): partner IT send extracts and follow their runs with knox tokens."""

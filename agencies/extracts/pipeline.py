@@ -1,0 +1,640 @@
+"""The extract pipeline's database work, around the pure validator (ADR 0008).
+
+One run of an extract goes through five steps, each safe to repeat:
+
+1. validate: the file is streamed through `validation.ExtractReader`; problems are stored (the
+   first EXTRACT_PROBLEMS_STORED of them) and good rows, in their published shape, go straight
+   into a staging table of the run's own: on PostgreSQL an UNLOGGED table filled by COPY through
+   psycopg 3 (the server loads one batch while the next is validated), on SQLite by batched
+   inserts. The table is made afresh, so a repeat starts clean, and dropped when the run ends.
+   Memory stays flat however large the file is.
+2. stage: the staging table is checked to hold every row that passed, and indexed by record
+   reference (a unique index, which fails if a reference is on more than one row).
+3. normalise: every row of a reference on more than one row is set aside as a hold row (its
+   published record stays as it was) and reported; the staging table (and, before a large
+   publish, the store) is analysed so that the publish joins are planned on current statistics.
+   Above the error threshold the file is rejected whole here; a check-only run stops here.
+4. match and 5. publish, in ONE transaction that takes the dataset's row lock: new and changed
+   rows are written into `SourceRecord`, records a full extract no longer has (or a delta marks
+   D) are retired, records that reappear are un-retired, the new and changed records are linked
+   to persons (`matching.services.source_records_link`), and the extract, the run and the
+   dataset's publication are marked published. Readers see the previous version until the
+   commit and never a mix; a run killed before the commit leaves the store as it was, and a
+   repeat after the commit finds the extract published and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agencies.extracts.schema import DEMOGRAPHIC_COLUMNS, ExtractSchema
+from agencies.extracts.validation import (
+    STAGED_COLUMNS,
+    ExtractReader,
+    Problem,
+    ProblemLog,
+    StagedRow,
+    duplicate_problem,
+    over_threshold,
+    threshold_problem,
+)
+from agencies.models import (
+    Dataset,
+    DatasetPublication,
+    Extract,
+    ExtractKind,
+    ExtractProblem,
+    ExtractRun,
+    ExtractRunStatus,
+    ExtractRunStep,
+    ExtractStatus,
+    SourceRecord,
+)
+
+logger = logging.getLogger(__name__)
+
+# How far through the run each step starts, for the progress bar (per cent).
+STEP_PROGRESS: dict[str, int] = {
+    ExtractRunStep.VALIDATE: 0,
+    ExtractRunStep.STAGE: 55,
+    ExtractRunStep.NORMALISE: 75,
+    ExtractRunStep.MATCH: 80,
+    ExtractRunStep.PUBLISH: 80,
+    ExtractRunStep.DONE: 100,
+}
+# Rows per COPY statement (progress is written between them) and per write to the server.
+SEGMENT_ROWS = 100_000
+COPY_BATCH_ROWS = 5000
+LINK_BATCH = 5000
+# PostgreSQL advisory lock namespace for "this dataset's extracts are being processed".
+DATASET_LOCK_NAMESPACE = 0x5E7
+# Memory for the run's own sorts, hashes and index builds (PostgreSQL session settings, reset
+# when the run ends): a million staged rows then join and index without spilling to disk.
+SESSION_SETTINGS = {"work_mem": "256MB", "maintenance_work_mem": "512MB"}
+# From this many staged rows, the store's statistics are refreshed before publishing.
+ANALYZE_STORE_FROM_ROWS = 50_000
+
+
+class StepFailed(Exception):
+    """A step could not finish; the message is for partner IT."""
+
+
+@dataclass(frozen=True)
+class PipelineLimits:
+    threshold: float
+    problem_cap: int
+
+    @classmethod
+    def from_settings(cls) -> PipelineLimits:
+        return cls(
+            threshold=settings.EXTRACT_ERROR_THRESHOLD,
+            problem_cap=settings.EXTRACT_PROBLEMS_STORED,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The staging table
+
+
+def stage_table(run_id: int) -> str:
+    """The run's own staging table (its name is built from an integer only)."""
+    return f"agencies_extract_stage_{int(run_id)}"
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def stage_table_create(run_id: int) -> None:
+    table = stage_table(run_id)
+    text = ", ".join(f"{name} text NOT NULL" for name in STAGED_COLUMNS[2:-1])
+    if _is_postgres():
+        sql = (
+            f"CREATE UNLOGGED TABLE {table} (row_number integer NOT NULL, action char(1) NOT NULL, "
+            f"{text}, payload jsonb NOT NULL) WITH (autovacuum_enabled = false)"
+        )
+    else:
+        sql = (
+            f"CREATE TABLE {table} (row_number integer NOT NULL, action text NOT NULL, {text}, "
+            "payload text NOT NULL)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(sql)
+
+
+@contextmanager
+def _session_settings() -> Iterator[None]:
+    if not _is_postgres():
+        yield
+        return
+    with connection.cursor() as cursor:
+        for name, value in SESSION_SETTINGS.items():
+            cursor.execute(f"SET {name} = %s", [value])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for name in SESSION_SETTINGS:
+                cursor.execute(f"RESET {name}")
+
+
+def stage_table_drop(run_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage_table(run_id)}")
+
+
+def stage_tables_sweep() -> int:
+    """Drop the staging tables of runs that are not running (left by a worker killed outright,
+    whose own clean-up never ran). Returns how many were dropped."""
+    prefix = stage_table(0)[:-1]
+    run_ids = {
+        int(name[len(prefix) :])
+        for name in connection.introspection.table_names()
+        if name.startswith(prefix) and name[len(prefix) :].isdigit()
+    }
+    running = set(
+        ExtractRun.objects.filter(pk__in=run_ids, status=ExtractRunStatus.RUNNING).values_list(
+            "pk", flat=True
+        )
+    )
+    for run_id in sorted(run_ids - running):
+        stage_table_drop(run_id)
+    return len(run_ids - running)
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def _progress(run: ExtractRun, **fields: Any) -> None:
+    """Write progress at once (outside any transaction), so the progress page sees it."""
+    fields["heartbeat_at"] = _now()
+    for name, value in fields.items():
+        setattr(run, name, value)
+    ExtractRun.objects.filter(pk=run.pk).update(**fields)
+
+
+@contextmanager
+def _step(run: ExtractRun, step: str) -> Iterator[None]:
+    _progress(run, step=step, progress=STEP_PROGRESS[step])
+    started = time.perf_counter()
+    yield
+    run.step_timings = {**run.step_timings, step: round(time.perf_counter() - started, 3)}
+    _progress(run, step_timings=run.step_timings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+
+
+def _problems_store(run: ExtractRun, problems: list[Problem]) -> None:
+    ExtractProblem.objects.bulk_create(
+        (
+            ExtractProblem(
+                run=run, row=p.row, column=p.column[:100], code=p.code, message=p.message
+            )
+            for p in problems
+        ),
+        batch_size=1000,
+    )
+
+
+def _innermost(handle: Any) -> Any:
+    """The storage's own file object under Django's File wrappers (FileSystemStorage: a buffered
+    file, whose lines are read in C rather than by File's chunked iteration)."""
+    while hasattr(handle, "file") and handle.file is not None:
+        handle = handle.file
+    return handle
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_FORMAT = "\t".join(["%d", *["%s"] * (len(STAGED_COLUMNS) - 1)]) + "\n"
+_COPY_TABS = len(STAGED_COLUMNS)  # tabs between the columns, plus the line's newline
+
+
+def copy_line(staged: StagedRow) -> str:
+    """One staged row in PostgreSQL's COPY text format. Values rarely hold a backslash, tab or
+    line break; only then is each value escaped."""
+    line = _COPY_FORMAT % staged
+    if "\\" in line or "\r" in line or line.count("\t") + line.count("\n") != _COPY_TABS:
+        escaped = [value.translate(_COPY_ESCAPES) for value in staged[1:]]
+        line = "\t".join([str(staged[0]), *escaped]) + "\n"
+    return line
+
+
+def validate(*, run: ExtractRun, schema: ExtractSchema, log: ProblemLog) -> ExtractReader:
+    """Step 1: stream the file through the validator; good rows (and hold rows) go into the
+    run's staging table as they pass (PostgreSQL: COPY, in segments so that progress can be
+    written between them; the server loads one batch while the next is validated)."""
+    extract = run.extract
+    stage_table_create(run.pk)
+    reader = ExtractReader(schema, kind=extract.kind, problems=log)  # type: ignore[arg-type]
+    content = max(extract.content_bytes, 1)
+    with extract.file.open("rb") as handle:
+        rows = reader.rows(_innermost(handle))
+        loader = _copy_segment if _is_postgres() else _insert_segment
+        while loader(run.pk, rows):
+            share = min(reader.bytes_read / content, 1.0)
+            _progress(
+                run,
+                rows_done=reader.rows_total,
+                progress=int(STEP_PROGRESS[ExtractRunStep.STAGE] * share),
+            )
+    _progress(
+        run,
+        rows_total=reader.rows_total,
+        rows_done=reader.rows_total,
+        rows_rejected=reader.rows_rejected,
+    )
+    return reader
+
+
+def _copy_segment(run_id: int, rows: Iterator[StagedRow]) -> bool:
+    """COPY up to SEGMENT_ROWS rows into the staging table; whether rows remain."""
+    columns = ", ".join(STAGED_COLUMNS)
+    sql = f"COPY {stage_table(run_id)} ({columns}) FROM STDIN"
+    batch: list[str] = []
+    count = 0
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for staged in rows:
+            batch.append(copy_line(staged))
+            count += 1
+            if len(batch) == COPY_BATCH_ROWS:
+                copy.write("".join(batch))
+                batch.clear()
+                if count >= SEGMENT_ROWS:
+                    return True
+        if batch:
+            copy.write("".join(batch))
+    return False
+
+
+def _insert_segment(run_id: int, rows: Iterator[StagedRow]) -> bool:
+    """The same, for SQLite: batched inserts."""
+    columns = ", ".join(STAGED_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(STAGED_COLUMNS))
+    sql = f"INSERT INTO {stage_table(run_id)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    batch: list[StagedRow] = []
+    count = 0
+    with connection.cursor() as cursor:
+        for staged in rows:
+            batch.append(staged)
+            count += 1
+            if len(batch) == COPY_BATCH_ROWS:
+                cursor.executemany(sql, batch)
+                batch.clear()
+                if count >= SEGMENT_ROWS:
+                    return True
+        if batch:
+            cursor.executemany(sql, batch)
+    return False
+
+
+def stage(*, run: ExtractRun, reader: ExtractReader) -> bool:
+    """Step 2: complete the staging table: check it holds every row the validator passed, and
+    index it by record reference. Returns whether some reference is on more than one row (the
+    unique index could not be built)."""
+    table = stage_table(run.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - the name is ours
+        (count,) = cursor.fetchone()
+    expected = reader.rows_total - reader.rows_rejected + reader.rows_held
+    if count != expected:
+        raise StepFailed(f"The staging table holds {count} rows where {expected} were expected.")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"CREATE UNIQUE INDEX {table}_key ON {table} (source_key)")
+    except IntegrityError:
+        return True
+    return False
+
+
+def normalise(*, run: ExtractRun, log: ProblemLog, duplicates: bool, staged_rows: int = 0) -> int:
+    """Step 3: set aside every row of a record reference that is on more than one row (each
+    becomes a hold row, so the published record stays as it was, and is reported), and analyse
+    the staging table for the publish joins. Returns how many rows that newly rejects."""
+    table = stage_table(run.pk)
+    newly_rejected = 0
+    if duplicates:
+        newly_rejected = _duplicates_set_aside(table=table, log=log)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX {table}_key ON {table} (source_key)")
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+        if staged_rows >= ANALYZE_STORE_FROM_ROWS:
+            _store_analyse()
+    return newly_rejected
+
+
+def _store_analyse() -> None:
+    """Refresh the planner's statistics of the published store before a large publish: after
+    a big earlier load they can be stale until autovacuum catches up, and stale statistics turn
+    the publish joins into nested loops. Skipped if the table's lock is not free within a few
+    seconds (a VACUUM in progress): the publish is then slower, not wrong."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+            cursor.execute(f"ANALYZE {SourceRecord._meta.db_table}")
+    except OperationalError:
+        logger.warning("The store was not analysed before publishing: its lock was busy.")
+
+
+def _duplicates_set_aside(*, table: str, log: ProblemLog) -> int:
+    """Report every row of a reference on more than one row, and make each a hold row."""
+    duplicated = f"SELECT source_key FROM {table} GROUP BY source_key HAVING count(*) > 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), coalesce(sum(CASE WHEN action <> 'H' THEN 1 ELSE 0 END), 0) "  # noqa: S608
+            f"FROM {table} WHERE source_key IN ({duplicated})"
+        )
+        (rows, newly_rejected) = cursor.fetchone()
+        room = max(log.cap - len(log.kept), 0)
+        cursor.execute(
+            f"SELECT s.row_number, d.rows FROM {table} s JOIN ("  # noqa: S608
+            f"  SELECT source_key, {_row_list_sql()} AS rows FROM {table} "
+            "   GROUP BY source_key HAVING count(*) > 1"
+            ") d ON d.source_key = s.source_key ORDER BY s.row_number LIMIT %s",
+            [room],
+        )
+        kept = cursor.fetchall()
+        for row_number, rows_text in kept:
+            others = [int(n) for n in str(rows_text).split(",") if int(n) != row_number]
+            log.add(duplicate_problem(row=row_number, other_rows=others))
+        log.count_only("duplicate_source_key", int(rows) - len(kept))
+        cursor.execute(
+            f"UPDATE {table} SET action = 'H' WHERE source_key IN ({duplicated})"  # noqa: S608
+        )
+    return int(newly_rejected)
+
+
+def _row_list_sql() -> str:
+    """The first few row numbers of a group, comma-separated."""
+    if _is_postgres():
+        return "array_to_string((array_agg(row_number ORDER BY row_number))[1:7], ',')"
+    return "group_concat(row_number, ',')"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    inserted: int
+    updated: int
+    retired: int
+    linked: int
+    superseded: bool = False
+
+
+_DIFFERS = " OR ".join(
+    f"r.{name} IS DISTINCT FROM s.{name}" for name in (*DEMOGRAPHIC_COLUMNS, "payload")
+)
+_SET = ", ".join(f"{name} = s.{name}" for name in (*DEMOGRAPHIC_COLUMNS, "payload"))
+_INSERT_COLUMNS = ", ".join(("source_key", *DEMOGRAPHIC_COLUMNS, "payload"))
+_SELECT_COLUMNS = ", ".join(f"s.{name}" for name in ("source_key", *DEMOGRAPHIC_COLUMNS, "payload"))
+
+
+def _publish_sql(table: str, kind: str) -> list[tuple[str, str]]:
+    """The statements that move a run's staged rows into the store, in order: retire what the
+    extract no longer has (a full extract) or marks D (a delta); update changed and reappearing
+    records; insert new ones. Retiring first means it is planned on the store as it was."""
+    record = SourceRecord._meta.db_table
+    if kind == ExtractKind.FULL:
+        retire = (
+            f"UPDATE {record} AS r SET retired_at = %(now)s, updated_at = %(now)s "  # noqa: S608
+            f"WHERE r.dataset_id = %(dataset)s AND r.retired_at IS NULL AND NOT EXISTS ("
+            f"SELECT 1 FROM {table} AS s WHERE s.source_key = r.source_key)"
+        )
+    else:
+        retire = (
+            f"UPDATE {record} AS r SET retired_at = %(now)s, updated_at = %(now)s "  # noqa: S608
+            f"FROM {table} AS s WHERE s.action = 'D' AND r.dataset_id = %(dataset)s "
+            "AND r.source_key = s.source_key AND r.retired_at IS NULL"
+        )
+    update = (
+        f"UPDATE {record} AS r SET {_SET}, updated_at = %(now)s, retired_at = NULL "  # noqa: S608
+        f"FROM {table} AS s WHERE s.action = 'U' AND r.dataset_id = %(dataset)s "
+        f"AND r.source_key = s.source_key AND (r.retired_at IS NOT NULL OR {_DIFFERS})"
+    )
+    insert = (
+        f"INSERT INTO {record} (dataset_id, {_INSERT_COLUMNS}, first_seen_at, updated_at, "  # noqa: S608
+        f"retired_at) SELECT %(dataset)s, {_SELECT_COLUMNS}, %(now)s, %(now)s, NULL "
+        f"FROM {table} AS s WHERE s.action = 'U' AND NOT EXISTS ("
+        f"SELECT 1 FROM {record} AS r WHERE r.dataset_id = %(dataset)s "
+        "AND r.source_key = s.source_key) "
+        # In key order, the store's unique index on (dataset, source_key) fills in order.
+        "ORDER BY s.source_key"
+    )
+    return [("retired", retire), ("updated", update), ("inserted", insert)]
+
+
+def _link(*, dataset: Dataset, now: datetime) -> int:
+    """The match step: link the records this publish inserted or changed, in batches."""
+    from matching.services import source_records_link
+
+    linked = 0
+    last = 0
+    while True:
+        ids = list(
+            SourceRecord.objects.filter(
+                dataset=dataset, updated_at=now, retired_at__isnull=True, pk__gt=last
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:LINK_BATCH]
+        )
+        if not ids:
+            return linked
+        summary = source_records_link(source_record_ids=ids)
+        linked += summary.linked_to_existing + summary.new_persons
+        last = ids[-1]
+
+
+def publish(*, run: ExtractRun, match: bool) -> PublishResult:
+    """Steps 4 and 5 in one transaction: move the staged rows into the store, link new and
+    changed records, mark everything published. Idempotent: an extract already published (or
+    overtaken by a newer published one) is left alone."""
+    extract = run.extract
+    table = stage_table(run.pk)
+    begun = time.perf_counter()
+    match_seconds = 0.0
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=extract.dataset_id)
+        current = Extract.objects.select_for_update().get(pk=extract.pk)
+        if current.status == ExtractStatus.PUBLISHED:
+            _finish(run, ExtractRunStatus.PUBLISHED)
+            return PublishResult(0, 0, 0, 0)
+        newer = Extract.objects.filter(
+            dataset=dataset,
+            validate_only=False,
+            status=ExtractStatus.PUBLISHED,
+            received_at__gt=current.received_at,
+        ).exists()
+        if newer:
+            return PublishResult(0, 0, 0, 0, superseded=True)
+        now = _now()
+        params = {
+            "now": connection.ops.adapt_datetimefield_value(now),
+            "dataset": dataset.pk,
+        }
+        counts: dict[str, int] = {}
+        with connection.cursor() as cursor:
+            for name, statement in _publish_sql(table, extract.kind):
+                cursor.execute(statement, params)
+                counts[name] = max(cursor.rowcount, 0)
+        inserted, updated, retired = counts["inserted"], counts["updated"], counts["retired"]
+        linked = 0
+        if match:
+            started = time.perf_counter()
+            linked = _link(dataset=dataset, now=now)
+            match_seconds = time.perf_counter() - started
+            run.step_timings = {**run.step_timings, ExtractRunStep.MATCH: round(match_seconds, 3)}
+        records_current = SourceRecord.objects.filter(
+            dataset=dataset, retired_at__isnull=True
+        ).count()
+        updated_rows = DatasetPublication.objects.filter(dataset=dataset).update(
+            last_extract=current,
+            last_published_at=now,
+            confirmed_at=now,
+            version=F("version") + 1,
+            records_current=records_current,
+        )
+        if not updated_rows:
+            DatasetPublication.objects.create(
+                dataset=dataset,
+                last_extract=current,
+                last_published_at=now,
+                confirmed_at=now,
+                records_current=records_current,
+            )
+        Extract.objects.filter(pk=current.pk).update(
+            status=ExtractStatus.PUBLISHED, published_at=now
+        )
+        _finish(
+            run,
+            ExtractRunStatus.PUBLISHED,
+            inserted=inserted,
+            updated=updated,
+            retired=retired,
+            linked=linked,
+        )
+    # The publish step's time includes the commit, where deferred foreign-key checks run.
+    publish_seconds = time.perf_counter() - begun - match_seconds
+    run.step_timings = {**run.step_timings, ExtractRunStep.PUBLISH: round(publish_seconds, 3)}
+    ExtractRun.objects.filter(pk=run.pk).update(step_timings=run.step_timings)
+    return PublishResult(inserted=inserted, updated=updated, retired=retired, linked=linked)
+
+
+# ---------------------------------------------------------------------------------------------
+# A whole run
+
+
+def _finish(run: ExtractRun, status: str, *, message: str = "", **counts: int) -> None:
+    now = _now()
+    fields: dict[str, Any] = {
+        "status": status,
+        "step": ExtractRunStep.DONE,
+        "progress": 100,
+        "finished_at": now,
+        "heartbeat_at": now,
+        "step_timings": run.step_timings,
+        **counts,
+    }
+    if message:
+        fields["failure_message"] = message
+    for name, value in fields.items():
+        setattr(run, name, value)
+    ExtractRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def _record_problems(run: ExtractRun, log: ProblemLog) -> None:
+    ExtractProblem.objects.filter(run=run).delete()
+    _problems_store(run, log.kept)
+    stored = ExtractProblem.objects.filter(run=run).count()
+    _progress(
+        run,
+        error_count=log.total,
+        problems_not_stored=log.total - stored,
+        problem_counts=dict(log.counts),
+    )
+
+
+def _end_without_publishing(run: ExtractRun, status: str) -> None:
+    extract_status: str = {
+        ExtractRunStatus.REJECTED: ExtractStatus.REJECTED,
+        ExtractRunStatus.VALIDATED: ExtractStatus.VALIDATED,
+        ExtractRunStatus.SUPERSEDED: ExtractStatus.SUPERSEDED,
+    }[ExtractRunStatus(status)]
+    if run.extract.validate_only:
+        extract_status = ExtractStatus.VALIDATED
+    with transaction.atomic():
+        Extract.objects.filter(pk=run.extract_id).update(status=extract_status)
+        _finish(run, status)
+
+
+def run_execute(*, run: ExtractRun, schema: ExtractSchema, limits: PipelineLimits) -> ExtractRun:
+    """Every step of one run, which the caller has marked running. Problems the file has end
+    the run as rejected; anything else that goes wrong ends it as failed (and is raised again
+    for the caller to report). The staging table is dropped whatever happens."""
+    log = ProblemLog(limits.problem_cap)
+    try:
+        with _session_settings():
+            return _run_steps(run=run, schema=schema, limits=limits, log=log)
+    finally:
+        stage_table_drop(run.pk)
+
+
+def _run_steps(
+    *, run: ExtractRun, schema: ExtractSchema, limits: PipelineLimits, log: ProblemLog
+) -> ExtractRun:
+    extract = run.extract
+    with _step(run, ExtractRunStep.VALIDATE):
+        reader = validate(run=run, schema=schema, log=log)
+    if reader.fatal:
+        _record_problems(run, log)
+        _end_without_publishing(run, ExtractRunStatus.REJECTED)
+        return run
+    with _step(run, ExtractRunStep.STAGE):
+        duplicates = stage(run=run, reader=reader)
+    with _step(run, ExtractRunStep.NORMALISE):
+        newly_rejected = normalise(
+            run=run, log=log, duplicates=duplicates, staged_rows=reader.rows_total
+        )
+    rows_rejected = reader.rows_rejected + newly_rejected
+    _progress(run, rows_rejected=rows_rejected)
+    if over_threshold(
+        rows_rejected=rows_rejected, rows_total=reader.rows_total, threshold=limits.threshold
+    ):
+        log.add(
+            threshold_problem(
+                rows_rejected=rows_rejected,
+                rows_total=reader.rows_total,
+                threshold=limits.threshold,
+            )
+        )
+        _record_problems(run, log)
+        _end_without_publishing(run, ExtractRunStatus.REJECTED)
+        return run
+    _record_problems(run, log)
+    if extract.validate_only:
+        _end_without_publishing(run, ExtractRunStatus.VALIDATED)
+        return run
+    logger.info("Run %s staged %s rows; publishing.", run.pk, reader.rows_total)
+    _progress(run, step=ExtractRunStep.PUBLISH, progress=STEP_PROGRESS[ExtractRunStep.PUBLISH])
+    result = publish(run=run, match=run.match_records)
+    if result.superseded:
+        _end_without_publishing(run, ExtractRunStatus.SUPERSEDED)
+    return run

@@ -1,4 +1,5 @@
-"""The subject access form: a person's Single View id and a period."""
+"""The IG officer's forms: subject access, the dashboard's filters, alert review, marking a person
+sensitive, and the user's answer to an alert."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from audit.models import ReviewOutcome
+from audit.models import Action, ReviewOutcome
+from audit.selectors import DashboardFilters
 from governance.forms import GovukDateField
 
 
@@ -84,4 +86,95 @@ class ReasonAnswer(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=4000,
         error_messages={"required": "Explain why you used Single View in this way."},
+    )
+
+
+# The IG dashboard --------------------------------------------------------------------------------
+
+DASHBOARD_DEFAULT_DAYS = 30
+DASHBOARD_MAX_DAYS = 366
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters (GET). Everything is optional; the period defaults to the last
+    30 days."""
+
+    username = forms.CharField(label="Username", required=False, max_length=150)
+    person = forms.UUIDField(
+        label="Single View person id",
+        required=False,
+        error_messages={
+            "invalid": "Enter the person's Single View id, as it appears on their page."
+        },
+    )
+    agency = forms.TypedChoiceField(
+        label="Agency of the user", required=False, coerce=int, empty_value=None
+    )
+    purpose = forms.TypedChoiceField(label="Purpose", required=False, coerce=int, empty_value=None)
+    action = forms.ChoiceField(
+        label="What they did", required=False, choices=[("", "Anything"), *Action.choices]
+    )
+    since = GovukDateField(noun="the start date", label="From", required=False)
+    until = GovukDateField(noun="the end date", label="To", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        agencies: list[tuple[int, str]],
+        purposes: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "Any agency"), *agencies]  # type: ignore[attr-defined]
+        self.fields["purpose"].choices = [("", "Any purpose"), *purposes]  # type: ignore[attr-defined]
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.setdefault("since", today - timedelta(days=DASHBOARD_DEFAULT_DAYS - 1))
+            self.initial.setdefault("until", today)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        today = timezone.localdate()
+        until = cleaned.get("until") or today
+        since = cleaned.get("since") or until - timedelta(days=DASHBOARD_DEFAULT_DAYS - 1)
+        if until < since:
+            self.add_error("until", "The end date must be the same as or after the start date.")
+        elif (until - since).days >= DASHBOARD_MAX_DAYS:
+            self.add_error("since", "Choose a period of a year or less.")
+        cleaned["since"], cleaned["until"] = since, until
+        return cleaned
+
+    def filters(self) -> DashboardFilters:
+        """The filters chosen, or the defaults for a form not yet sent."""
+        if not self.is_bound:
+            return DashboardFilters(since=self.initial["since"], until=self.initial["until"])
+        data = self.cleaned_data
+        return DashboardFilters(
+            since=data["since"],
+            until=data["until"],
+            username=data["username"].strip(),
+            person_id=data["person"],
+            agency_id=data["agency"],
+            purpose_id=data["purpose"],
+            action=data["action"],
+        )
+
+
+class SensitivePersonForm(forms.Form):
+    """Mark a person sensitive or VIP: every later view of them raises an alert."""
+
+    person = forms.UUIDField(
+        label="Single View person id",
+        help_text="The id on the person's Single View page.",
+        error_messages={
+            "required": "Enter the person's Single View id.",
+            "invalid": "Enter the person's Single View id, as it appears on their page.",
+        },
+    )
+    reason = forms.CharField(
+        label="Why is this person sensitive?",
+        help_text="For example, a member of staff, a public figure or a person at risk.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say why this person is sensitive."},
     )

@@ -26,6 +26,7 @@ from audit.models import (
     AuditCheckpoint,
     AuditSeal,
     PartnershipIGLead,
+    SensitivePerson,
 )
 from audit.sealing import (
     CANONICAL_FIELDS,
@@ -40,6 +41,7 @@ from audit.sealing import (
     unpack_digests,
     unpack_ids,
 )
+from governance.models import Purpose
 from matching.models import Person
 
 # Reports -----------------------------------------------------------------------------------------
@@ -555,3 +557,209 @@ def event_get(*, requester: User, event_id: int) -> AccessEvent:
         _events_for(requester=requester) if behind_alert else scoped_events(requester=requester)
     )
     return get_object_or_404(events, pk=event_id)
+
+
+# The IG dashboard (issue 6) ----------------------------------------------------------------------
+
+DASHBOARD_TOP_USERS = 10
+DASHBOARD_BREAK_GLASS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the IG officer narrowed the dashboard to: a period of local dates (both included)
+    and, optionally, one user (username), person, agency (the user's), purpose or action."""
+
+    since: date
+    until: date
+    username: str = ""
+    person_id: UUID | None = None
+    agency_id: int | None = None
+    purpose_id: int | None = None
+    action: str = ""
+
+    def as_parameters(self) -> dict[str, object]:
+        """The filters as the access log records them."""
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "username": self.username,
+            "person": str(self.person_id) if self.person_id else "",
+            "agency": self.agency_id,
+            "purpose": self.purpose_id,
+            "action": self.action,
+        }
+
+    @property
+    def days(self) -> list[date]:
+        return [self.since + timedelta(days=n) for n in range((self.until - self.since).days + 1)]
+
+
+@dataclass(frozen=True)
+class DailyBreakdown:
+    """Events per day, one series per agency, purpose or action."""
+
+    days: list[date]
+    series: list[tuple[str, tuple[int, ...]]]
+
+    @property
+    def rows(self) -> list[tuple[date, tuple[int, ...]]]:
+        """The same figures by day, for the table next to the chart."""
+        return [
+            (day, tuple(counts[n] for _, counts in self.series)) for n, day in enumerate(self.days)
+        ]
+
+    @property
+    def totals(self) -> tuple[int, ...]:
+        return tuple(sum(counts) for _, counts in self.series)
+
+    @property
+    def named_totals(self) -> list[tuple[str, int]]:
+        return [(name, sum(counts)) for name, counts in self.series]
+
+
+@dataclass(frozen=True)
+class UserCount:
+    user_id: int | None
+    username: str
+    full_name: str
+    agency_name: str
+    events: int
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """Everything the dashboard shows, counted in the database with a fixed number of queries.
+    `events` is the filtered log itself (newest first), for the list and the exports."""
+
+    filters: DashboardFilters
+    events: QuerySet[AccessEvent]
+    by_agency: DailyBreakdown
+    by_purpose: DailyBreakdown
+    by_action: DailyBreakdown
+    break_glass: DailyBreakdown
+    break_glass_events: list[AccessEvent]
+    top_users: list[UserCount]
+    open_alerts: int
+    alerts_not_closed: int
+
+
+def dashboard_filter_choices(
+    *, requester: User
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The partnership's agencies and purposes, by name, for the dashboard's filters."""
+    _events_for(requester=requester)  # only IG officers
+    partnership_id = requester.agency.partnership_id
+    agencies = list(
+        Agency.objects.filter(partnership_id=partnership_id)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    purposes = list(
+        Purpose.objects.filter(partnership_id=partnership_id)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+    return agencies, purposes
+
+
+def dashboard_events(*, requester: User, filters: DashboardFilters) -> QuerySet[AccessEvent]:
+    """The events the IG officer oversees (scoped_events) that match the filters, newest first."""
+    start = timezone.make_aware(datetime.combine(filters.since, time.min))
+    end = timezone.make_aware(datetime.combine(filters.until + timedelta(days=1), time.min))
+    events = scoped_events(requester=requester).filter(occurred_at__gte=start, occurred_at__lt=end)
+    if filters.username:
+        events = events.filter(username__iexact=filters.username)
+    if filters.person_id is not None:
+        events = events.filter(**_person_filter(filters.person_id))
+    if filters.agency_id is not None:
+        events = events.filter(agency_id=filters.agency_id)
+    if filters.purpose_id is not None:
+        events = events.filter(purpose_id=filters.purpose_id)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    return events.order_by("-occurred_at", "-id")
+
+
+def _daily(
+    events: QuerySet[AccessEvent], *, column: str, days: list[date], label: dict[str, str]
+) -> DailyBreakdown:
+    """One aggregate query: events per local day and value of `column`, zeros filled in."""
+    rows = (
+        events.order_by()
+        .annotate(day=TruncDate("occurred_at"))
+        .values("day", column)
+        .annotate(events=Count("id"))
+    )
+    index = {day: n for n, day in enumerate(days)}
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        name = label.get(row[column], row[column]) or label.get("", "")
+        position = index.get(row["day"])
+        if position is not None:
+            counts.setdefault(name, [0] * len(days))[position] += row["events"]
+    ranked = sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))
+    return DailyBreakdown(days=days, series=[(name, tuple(values)) for name, values in ranked])
+
+
+def dashboard_figures(*, requester: User, filters: DashboardFilters) -> DashboardFigures:
+    """The IG dashboard: events over time by agency, purpose and action, break-glass uses, the
+    busiest users and the open alerts, all aggregated in the database (seven queries after the
+    officer's scope, however many events there are)."""
+    events = dashboard_events(requester=requester, filters=filters)
+    days = filters.days
+    by_action = _daily(events, column="action", days=days, label=dict(Action.choices))
+    glass_label = Action.BREAK_GLASS.label
+    break_glass = DailyBreakdown(
+        days=days, series=[one for one in by_action.series if one[0] == glass_label]
+    )
+    top_users = [
+        UserCount(
+            user_id=row["user_id"],
+            username=row["username"],
+            full_name=row["user_full_name"],
+            agency_name=row["agency_name"],
+            events=row["events"],
+        )
+        for row in events.order_by()
+        .values("user_id", "username", "user_full_name", "agency_name")
+        .annotate(events=Count("id"))
+        .order_by("-events", "username")[:DASHBOARD_TOP_USERS]
+    ]
+    alerts = Alert.objects.filter(pk__in=_alerts_for(requester=requester).values("pk")).aggregate(
+        open=Count("id", filter=Q(status=AlertStatus.OPEN)),
+        not_closed=Count("id", filter=~Q(status=AlertStatus.CLOSED)),
+    )
+    return DashboardFigures(
+        filters=filters,
+        events=events,
+        by_agency=_daily(events, column="agency_name", days=days, label={"": "No agency"}),
+        by_purpose=_daily(events, column="purpose_name", days=days, label={"": "No purpose"}),
+        by_action=by_action,
+        break_glass=break_glass,
+        break_glass_events=list(
+            events.filter(action=Action.BREAK_GLASS)[:DASHBOARD_BREAK_GLASS_SHOWN]
+        ),
+        top_users=top_users,
+        open_alerts=alerts["open"],
+        alerts_not_closed=alerts["not_closed"],
+    )
+
+
+def dashboard_person(*, requester: User, person_id: UUID) -> Person | None:
+    """The partnership's person with this id, if any (to name them in an export's event)."""
+    return Person.objects.filter(
+        public_id=person_id, partnership_id=requester.agency.partnership_id
+    ).first()
+
+
+# Sensitive and VIP persons (ADR 0013) ------------------------------------------------------------
+
+
+def sensitive_persons(*, requester: User) -> QuerySet[SensitivePerson]:
+    """The persons of the officer's partnership marked sensitive and not lifted, newest first."""
+    if not (requester.is_active and requester.has_user_type(UserType.IG_OFFICER)):
+        raise PermissionDenied("Only IG officers can see who is marked sensitive.")
+    return SensitivePerson.objects.filter(
+        partnership_id=requester.agency.partnership_id, lifted_at__isnull=True
+    ).select_related("person", "set_by")

@@ -266,6 +266,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "governance.restriction",
     # Custodianship is a guardian object permission: its grants and removals are history too.
     "guardian.userobjectpermission",
+    # IG officers' sensitive/VIP flags on persons.
+    "audit.sensitiveperson",
 )
 
 # Nightly extracts (agencies/extracts, ADR 0008). Sizes in bytes: EXTRACT_MAX_BYTES caps a file as

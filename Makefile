@@ -53,6 +53,12 @@ system-packages:
 	  fi; \
 	fi
 
+demo: $(RUNTIME) $(STATIC)
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --people $(DEMO_PEOPLE)
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
 test: $(DEV) $(STATIC) system-packages
 	$(BIN)/python -m singleview.connectivity
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 from health_check.views import HealthCheckView
 
 from agencies.models import UserType
@@ -43,6 +44,7 @@ urlpatterns = [
     path("transparency/", include("governance.transparency")),
     path("audit/", include("audit.urls")),
     path("api/v1/", include("agencies.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "health/",
         HealthCheckView.as_view(

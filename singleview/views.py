@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -128,7 +130,12 @@ class PurposeView(PartnershipViewMixin, View):
             except ValidationError as error:
                 form.add_service_error(error)
             else:
-                return redirect(request.GET.get("next") or "landing-practitioner")
+                target = request.GET.get("next", "")
+                if not url_has_allowed_host_and_scheme(
+                    target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    target = reverse("landing-practitioner")
+                return redirect(target)
         return self.render_page(form)
 
 

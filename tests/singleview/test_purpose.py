@@ -157,3 +157,14 @@ def test_another_partnerships_purpose_is_refused(signed_in, world, other_partner
     page = _declare(client, theirs).content.decode()
 
     assert "Choose one of the purposes listed." in page
+
+
+def test_declaring_never_redirects_off_site(signed_in, world):
+    client = signed_in(world["doctor"])
+
+    response = client.post(
+        reverse("purpose") + "?next=https://evil.example.org/",
+        {"purpose": world["direct_care"].pk},
+    )
+
+    assert response["Location"] == reverse("landing-practitioner")

@@ -77,3 +77,126 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_record} -> {self.person} ({self.get_method_display()})"
+
+
+class MatchState(models.Model):
+    """The matcher's memory for one partnership between runs: the match index (records, blocks,
+    scored pairs and persons, pickled by `MatchIndex.dumps`) and the model it scores with.
+
+    Written only by `matching.services`, in the same transaction as the links it explains, so a
+    run that rolls back leaves index and links agreeing. The bytes are only ever loaded by the
+    service that wrote them."""
+
+    partnership = models.OneToOneField(
+        "agencies.Partnership", on_delete=models.PROTECT, related_name="match_state"
+    )
+    index = models.BinaryField()
+    model = models.JSONField(help_text="The fitted model (MatchModel.as_dict).")
+    records = models.PositiveIntegerField(default=0)
+    fitted_at = models.DateTimeField(help_text="When the model was last fitted (a full run).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Match state of partnership {self.partnership_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    SAME = "same", "Same person"
+    DIFFERENT = "different", "Not the same person"
+
+
+class ReviewTask(models.Model):
+    """A possible match (a pair in the review band) for a person to decide. Runs create one per
+    pair at most; the decision itself is kept as a `MatchDecision`."""
+
+    partnership = models.ForeignKey(
+        "agencies.Partnership", on_delete=models.PROTECT, related_name="review_tasks"
+    )
+    first_record = models.ForeignKey(
+        "agencies.SourceRecord", on_delete=models.PROTECT, related_name="+"
+    )
+    second_record = models.ForeignKey(
+        "agencies.SourceRecord", on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.FloatField(help_text="Match weight in bits when the task was raised.")
+    status = models.CharField(
+        max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_record", "second_record"], name="review_task_once_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_record__lt=models.F("second_record")),
+                name="review_task_pair_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False)),
+                name="review_task_decided_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review {self.first_record_id} / {self.second_record_id} ({self.status})"
+
+
+class DecisionKind(models.TextChoices):
+    SAME = "same", "Same person"
+    DIFFERENT = "different", "Not the same person"
+
+
+class DecisionSource(models.TextChoices):
+    REVIEW = "review", "Clerical review"
+    MANUAL_LINK = "manual_link", "Manual link"
+    UNLINK = "unlink", "Manual unlink"
+
+
+class MatchDecision(models.Model):
+    """A person's decision about two records, honoured by every later run: "same" keeps them in
+    one person, "different" keeps them apart. Never updated; the latest decision about a pair
+    is the one in force."""
+
+    partnership = models.ForeignKey(
+        "agencies.Partnership", on_delete=models.PROTECT, related_name="match_decisions"
+    )
+    first_record = models.ForeignKey(
+        "agencies.SourceRecord", on_delete=models.PROTECT, related_name="+"
+    )
+    second_record = models.ForeignKey(
+        "agencies.SourceRecord", on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=20, choices=DecisionKind.choices)
+    source = models.CharField(max_length=20, choices=DecisionSource.choices)
+    review_task = models.ForeignKey(
+        ReviewTask, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
+    )
+    decided_by = models.ForeignKey("agencies.User", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_record__lt=models.F("second_record")),
+                name="match_decision_pair_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["first_record"], name="match_decision_first_idx"),
+            models.Index(fields=["second_record"], name="match_decision_second_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_record_id} / {self.second_record_id}: {self.decision}"

@@ -43,6 +43,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("transparency/", include("governance.transparency")),
     path("audit/", include("audit.urls")),
+    path("matching/", include("matching.urls")),
     path("api/v1/", include("agencies.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

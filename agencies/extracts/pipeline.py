@@ -446,21 +446,28 @@ def _link(*, dataset: Dataset, now: datetime) -> int:
     """The match step: link the records this publish inserted or changed, in batches."""
     from matching.services import source_records_link
 
-    linked = 0
+    # One call per publish: each call loads and stores the partnership's match index. The ids are
+    # read in batches; retired records are dropped from the matched store by the same call.
+    ids: list[int] = []
     last = 0
     while True:
-        ids = list(
+        batch = list(
             SourceRecord.objects.filter(
                 dataset=dataset, updated_at=now, retired_at__isnull=True, pk__gt=last
             )
             .order_by("pk")
             .values_list("pk", flat=True)[:LINK_BATCH]
         )
-        if not ids:
-            return linked
-        summary = source_records_link(source_record_ids=ids)
-        linked += summary.linked_to_existing + summary.new_persons
-        last = ids[-1]
+        if not batch:
+            break
+        ids += batch
+        last = batch[-1]
+    retired = SourceRecord.objects.filter(dataset=dataset, updated_at=now, retired_at=now)
+    ids += list(retired.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    summary = source_records_link(source_record_ids=ids)
+    return summary.linked_to_existing + summary.new_persons
 
 
 def publish(*, run: ExtractRun, match: bool) -> PublishResult:

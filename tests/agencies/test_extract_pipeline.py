@@ -283,7 +283,18 @@ def test_a_run_that_fails_at_any_step_can_be_run_again(it_user, dataset, monkeyp
         "A3": ("Dee", "SN5 6JU", True),
         "A4": ("Dee", "SN5 6JU", False),
     }
-    assert Link.objects.filter(source_record__dataset=dataset, status="active").count() == 4
+    # Retired records (A2, A3) lose their person link; current ones keep theirs.
+    assert (
+        Link.objects.filter(
+            source_record__dataset=dataset,
+            source_record__retired_at__isnull=True,
+            status="active",
+        ).count()
+        == 2
+    )
+    assert not Link.objects.filter(
+        source_record__dataset=dataset, source_record__retired_at__isnull=False, status="active"
+    ).exists()
 
 
 def test_the_store_after_a_killed_and_rerun_extract_equals_a_clean_run(
@@ -349,11 +360,18 @@ def test_a_run_that_died_silently_is_run_again_once_stale(it_user, dataset, monk
 
 
 def test_the_match_step_links_new_and_changed_records_to_people(it_user, dataset):
-    # Given two records with the same NHS number and one without
+    # Given two records with the same NHS number, and a different person without one
     data = csv_bytes(
         row("A1", nhs_number="9990000018"),
         row("A2", nhs_number="999 000 0018"),
-        row("A3", nhs_number=""),
+        row(
+            "A3",
+            nhs_number="",
+            given_name="Zelda",
+            family_name="Quarrington",
+            date_of_birth="1951-07-30",
+            postcode="BA12 9XY",
+        ),
     )
 
     # When they are published

@@ -11,6 +11,7 @@ from agencies.services import totp_device_set
 from governance.models import GrantStatus, GrantVersion, SignOff
 from governance.services import grant_draft, grant_submit
 from tests.factories import (
+    AgencyFactory,
     PurposeFactory,
     RoleFactory,
     UserFactory,
@@ -110,3 +111,38 @@ def test_partnership_admin_drafts_a_grant(journey, sharing):
     page.get_by_role("button", name="Continue").click()
     journey.check()
     expect(page.get_by_text("Care package").first).to_be_visible()
+
+
+def test_ig_officer_reviews_the_access_log(journey, agency):
+    officer = UserFactory(agency=agency, user_types=["ig_officer"])
+
+    page = sign_in(journey, officer)
+    journey.check()
+    page.get_by_role("link", name=re.compile("dashboard", re.IGNORECASE)).first.click()
+    journey.check()
+    expect(page.get_by_role("heading", name="Access log dashboard")).to_be_visible()
+    page = journey.visit("/audit/alerts/")
+    expect(page.get_by_role("heading", name="Alerts to review")).to_be_visible()
+    page = journey.visit("/audit/subject-access/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_practitioner_declares_a_purpose_first(journey, sharing):
+    grant_in_force(**sharing, field_names=["given_name"])
+    practice = AgencyFactory(
+        partnership=sharing["dataset"].agency.partnership,
+        organisation_type=sharing["organisation_type"],
+    )
+    doctor = UserFactory(agency=practice, role_id=sharing["role"].pk)
+
+    page = sign_in(journey, doctor)
+    journey.check()
+    page.get_by_role("button", name="Declare your purpose").click()
+    journey.check()
+    page.get_by_label("Direct care").check()
+    page.get_by_label("Case reference (optional)").fill("REF-7")
+    page.get_by_role("button", name="Continue").click()
+    journey.check()
+
+    expect(page.get_by_text("You are looking for")).to_be_visible()
+    expect(page.get_by_text("(case REF-7)")).to_be_visible()

@@ -133,3 +133,12 @@ def link_companions(*, user: User, link: Link) -> list[PairShown]:
 
 def person_current_records(*, user: User, person: Person) -> Any:
     return _records(user).filter(links__person=person, links__status=LinkStatus.ACTIVE)
+
+
+def persons_of(*, user: User, records: list[SourceRecord]) -> QuerySet[Person]:
+    """The persons these records are currently linked to (for the access log)."""
+    return Person.objects.filter(
+        partnership_id=user.partnership.pk,
+        links__source_record__in=[record.pk for record in records],
+        links__status=LinkStatus.ACTIVE,
+    ).distinct()

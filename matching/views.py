@@ -11,12 +11,29 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
-from agencies.models import UserType
+from agencies.models import SourceRecord, UserType
+from audit import events
 from matching import selectors, services
 from matching.forms import ManualLinkForm, ReviewDecisionForm, UnlinkForm
 from singleview.access import PartnershipViewMixin
 
 REVIEWERS = (UserType.IG_OFFICER, UserType.PARTNERSHIP_ADMIN)
+
+
+def _record_shown(
+    *, request: HttpRequest, user: Any, page: str, records: list[SourceRecord]
+) -> None:
+    """Clerical review shows records' identifying fields: a read of person data, so its access
+    event is committed before anything is rendered; if it cannot be, nothing is shown (503)."""
+    with events.committed():
+        events.record_report_viewed(
+            user=user,
+            report=f"matching_{page}",
+            parameters={"source_records": [record.pk for record in records]},
+            persons=selectors.persons_of(user=user, records=records),
+            result_count=len(records),
+            request=request,
+        )
 
 
 def _errors_to_form(form: Form, error: ValidationError) -> None:
@@ -31,7 +48,9 @@ class ReviewListView(PartnershipViewMixin, View):
     user_types = REVIEWERS
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        tasks = selectors.review_tasks_open(user=self.user)[:200]
+        tasks = list(selectors.review_tasks_open(user=self.user)[:200])
+        shown = [record for task in tasks for record in (task.first_record, task.second_record)]
+        _record_shown(request=request, user=self.user, page="review_list", records=shown)
         return render(request, "matching/review_list.html", {"tasks": tasks})
 
 
@@ -42,6 +61,12 @@ class ReviewTaskView(PartnershipViewMixin, View):
         task = selectors.review_task_get(user=self.user, task_id=pk)
         pair = selectors.pair_shown(
             user=self.user, first=task.first_record, second=task.second_record
+        )
+        _record_shown(
+            request=request,
+            user=self.user,
+            page="review_task",
+            records=[task.first_record, task.second_record],
         )
         return render(
             request, "matching/review_task.html", {"task": task, "pair": pair, "form": form}
@@ -80,6 +105,7 @@ class RecordView(PartnershipViewMixin, View):
         unlink_form: Form | None = None,
     ) -> HttpResponse:
         record = selectors.record_get(user=self.user, record_id=pk)
+        _record_shown(request=request, user=self.user, page="record", records=[record])
         return render(
             request,
             "matching/record.html",
@@ -143,6 +169,8 @@ class LinkExplainView(PartnershipViewMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         link = selectors.link_get(user=self.user, link_id=pk)
         pairs = selectors.link_companions(user=self.user, link=link)
+        shown = [link.source_record, *(pair.second.record for pair in pairs)]
+        _record_shown(request=request, user=self.user, page="link_explain", records=shown)
         return render(request, "matching/link_explain.html", {"link": link, "pairs": pairs})
 
 
@@ -150,9 +178,10 @@ class PairExplainView(PartnershipViewMixin, View):
     user_types = REVIEWERS
 
     def get(self, request: HttpRequest, first: int, second: int) -> HttpResponse:
-        pair = selectors.pair_shown(
-            user=self.user,
-            first=selectors.record_get(user=self.user, record_id=first),
-            second=selectors.record_get(user=self.user, record_id=second),
-        )
+        records = [
+            selectors.record_get(user=self.user, record_id=first),
+            selectors.record_get(user=self.user, record_id=second),
+        ]
+        pair = selectors.pair_shown(user=self.user, first=records[0], second=records[1])
+        _record_shown(request=request, user=self.user, page="pair_explain", records=records)
         return render(request, "matching/pair_explain.html", {"pair": pair})

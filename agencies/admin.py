@@ -12,7 +12,17 @@ from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 
-from agencies.models import Agency, Dataset, DatasetField, Partnership, User
+from agencies.models import (
+    Agency,
+    Dataset,
+    DatasetField,
+    DatasetPublication,
+    Extract,
+    ExtractProblem,
+    ExtractRun,
+    Partnership,
+    User,
+)
 from singleview.access import staff
 
 
@@ -119,3 +129,85 @@ class StaffAdmin(PartnershipScopedAdmin, UserAdmin):
         if request.user.is_superuser:
             return fields
         return (*fields, *self.privileged_fields)
+
+
+# ---------------------------------------------------------------------------------------------
+# Nightly extracts: shown, never edited here (they change only through the pipeline). The
+# uploaded file itself is not offered: it is personal data, and partner IT have their own pages.
+
+
+class ExtractReadOnlyAdmin(PartnershipScopedAdmin):
+    """Read-only: nothing can be added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Extract)
+class ExtractAdmin(ExtractReadOnlyAdmin):
+    partnership_path = "dataset__agency__partnership"
+    list_display = ["dataset", "kind", "validate_only", "status", "received_at", "published_at"]
+    list_filter = ["status", "kind", ("dataset", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["dataset__agency"]
+    fields = readonly_fields = (
+        "dataset",
+        "uploaded_by",
+        "original_name",
+        "kind",
+        "validate_only",
+        "status",
+        "received_at",
+        "published_at",
+        "size_bytes",
+        "content_bytes",
+        "compressed",
+        "sha256",
+    )
+
+
+@admin.register(ExtractRun)
+class ExtractRunAdmin(ExtractReadOnlyAdmin):
+    partnership_path = "extract__dataset__agency__partnership"
+    list_display = [
+        "pk",
+        "extract",
+        "status",
+        "step",
+        "rows_total",
+        "rows_rejected",
+        "inserted",
+        "updated",
+        "retired",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "step"]
+    list_select_related = ["extract__dataset__agency"]
+
+
+@admin.register(ExtractProblem)
+class ExtractProblemAdmin(ExtractReadOnlyAdmin):
+    partnership_path = "run__extract__dataset__agency__partnership"
+    list_display = ["run", "row", "column", "code", "message"]
+    list_filter = ["code"]
+    list_select_related = ["run__extract__dataset__agency"]
+
+
+@admin.register(DatasetPublication)
+class DatasetPublicationAdmin(ExtractReadOnlyAdmin):
+    partnership_path = "dataset__agency__partnership"
+    list_display = [
+        "dataset",
+        "version",
+        "records_current",
+        "last_published_at",
+        "confirmed_at",
+        "last_extract",
+    ]
+    list_select_related = ["dataset__agency", "last_extract__dataset__agency"]

@@ -364,13 +364,23 @@ class Extract(models.Model):
     """One file partner IT sent for a dataset, stored as received under MEDIA_ROOT.
 
     `sha256` is the digest of the CSV content (after gunzip): a file whose content was already
-    received for the dataset is recognised and not loaded twice."""
+    received for the dataset is recognised and not loaded twice, also after the file itself was
+    deleted (`extract_files_expire`)."""
 
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="extracts")
     uploaded_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="uploaded_extracts"
     )
-    file = models.FileField(upload_to=extract_upload_to, max_length=300)
+    file = models.FileField(
+        upload_to=extract_upload_to,
+        max_length=300,
+        blank=True,
+        help_text="The file as received; emptied once EXTRACT_FILE_RETENTION has passed and the "
+        "extract's processing has finished.",
+    )
+    file_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the stored file was deleted (retention)."
+    )
     original_name = models.CharField(max_length=255, blank=True)
     size_bytes = models.PositiveBigIntegerField(help_text="Size as received.")
     content_bytes = models.PositiveBigIntegerField(help_text="Size after gunzip.")

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -146,6 +147,10 @@ USER_TYPE_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "agencies.add_datasetfield",
         "agencies.change_datasetfield",
         "agencies.delete_datasetfield",
+        "agencies.view_extract",
+        "agencies.view_extractrun",
+        "agencies.view_extractproblem",
+        "agencies.view_datasetpublication",
         "governance.view_role",
         "governance.add_role",
         "governance.change_role",
@@ -427,6 +432,50 @@ def extracts_nightly() -> int:
     for dataset_id in dataset_ids:
         transaction.on_commit(partial(_enqueue_dataset, dataset_id))
     return len(dataset_ids)
+
+
+def _expired_extracts(*, received_before: datetime) -> QuerySet[Extract]:
+    """Extracts received before the cutoff whose file is still stored and whose processing has
+    finished: not waiting, processing or failed (the nightly run tries a failed extract again),
+    and with no run queued or running."""
+    return (
+        Extract.objects.filter(received_at__lt=received_before, file_removed_at__isnull=True)
+        .exclude(status__in=PENDING_EXTRACT_STATUSES)
+        .exclude(runs__status__in=[ExtractRunStatus.QUEUED, ExtractRunStatus.RUNNING])
+    )
+
+
+def extract_files_expire() -> int:
+    """Delete the stored file of every extract received more than EXTRACT_FILE_RETENTION ago
+    whose processing has finished. The extract stays, with its SHA-256 (so the same content sent
+    again is still recognised and not loaded twice), its runs and their problem reports; its
+    `file` is emptied and `file_removed_at` set. Returns how many files were deleted.
+
+    Each extract is locked and checked again before its file goes, and the file is deleted before
+    the row is marked, in one transaction: if the deletion fails nothing is marked, and the next
+    day tries again (deleting a file already gone is not an error)."""
+    now = timezone.now()
+    cutoff = now - settings.EXTRACT_FILE_RETENTION
+    expired_ids = list(_expired_extracts(received_before=cutoff).values_list("pk", flat=True))
+    deleted = 0
+    for extract_id in expired_ids:
+        with transaction.atomic():
+            extract = (
+                _expired_extracts(received_before=cutoff)
+                .select_for_update()
+                .filter(pk=extract_id)
+                .first()
+            )
+            if extract is None:  # claimed by a run, or expired by another worker, meanwhile
+                continue
+            if extract.file:
+                extract.file.delete(save=False)
+            extract.file_removed_at = now
+            extract.full_clean(validate_constraints=False)
+            extract.save(update_fields=["file", "file_removed_at"])
+        deleted += 1
+    logger.info("Deleted %s extract files past their retention.", deleted)
+    return deleted
 
 
 def dataset_process_request(*, user: User, dataset: Dataset) -> int:

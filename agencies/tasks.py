@@ -34,3 +34,10 @@ def dataset_extracts_process_task(dataset_id: int) -> int:
 def extracts_nightly_task() -> int:
     """Nightly (Celery beat): queue every dataset with extracts waiting, one task each."""
     return services.extracts_nightly()
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), **RETRY_POLICY)
+def extract_files_expire_task() -> int:
+    """Daily (Celery beat): delete the uploaded files that EXTRACT_FILE_RETENTION has passed.
+    Returns how many were deleted."""
+    return services.extract_files_expire()

@@ -240,6 +240,30 @@ def record_break_glass(
     )
 
 
+def record_relationship(
+    *,
+    user: User,
+    purpose: Purpose,
+    person: Person,
+    kind: str,
+    detail: str,
+    relationship_id: int,
+    case_reference: str = "",
+    request: HttpRequest | None = None,
+) -> AccessEvent:
+    """A practitioner recorded their legitimate relationship with a person (a grant's
+    precondition), before any card that needs it opened."""
+    return _record(
+        action=Action.RELATIONSHIP_RECORDED,
+        user=user,
+        purpose=purpose,
+        request=request,
+        person_ids=_person_ids([person]),
+        case_reference=case_reference,
+        detail={"relationship_id": relationship_id, "kind": kind, "detail": detail},
+    )
+
+
 def record_report_viewed(
     *,
     user: User,

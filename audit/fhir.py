@@ -36,6 +36,7 @@ _SHAPES: dict[str, tuple[str, str, str]] = {
     Action.BREAK_GLASS: ("PatientRead", "read", "R"),
     Action.EXPORT: ("PatientRead", "read", "R"),
     Action.REPORT_VIEWED: ("Query", "search", "E"),
+    Action.RELATIONSHIP_RECORDED: ("Create", "create", "C"),
 }
 # AuditEvent.outcome: 0 success, 4 minor failure (refused), 8 serious failure.
 _OUTCOMES: dict[str, str] = {Outcome.ALLOWED: "0", Outcome.DENIED: "4", Outcome.ERROR: "8"}

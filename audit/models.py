@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     BREAK_GLASS = "break_glass", "Break-glass access"
     REVIEW_DECISION = "review_decision", "Review decision"
     REPORT_VIEWED = "report_viewed", "Audit report viewed"
+    RELATIONSHIP_RECORDED = "relationship", "Legitimate relationship recorded"
     ERROR = "error", "Error"
 
 

@@ -283,6 +283,7 @@ def main() -> None:
             print(f"Machine: {os.cpu_count()} CPUs; load average {_load()} before the runs.")
             for size in sorted(args.sizes):
                 first, second = files[size]
+                load_before = _load()
                 completed = subprocess.run(  # noqa: S603 - this script, with our own file paths
                     [sys.executable, __file__, "--child", str(first), str(second)],
                     check=False,
@@ -295,7 +296,10 @@ def main() -> None:
                     sys.stderr.write(completed.stderr)
                     raise SystemExit(f"The {size:,}-row run failed.")
                 _report(size, json.loads(completed.stdout.strip().splitlines()[-1]))
-                print(f"  load average after this size: {_load()} (other work on the machine)")
+                print(
+                    f"  load average before this size: {load_before}, after: {_load()} "
+                    "(other work on the machine)"
+                )
         finally:
             _database_drop(base_url)
             print(f"\nDropped {BENCH_DATABASE}.")

@@ -316,3 +316,54 @@ class GrantReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} reminder for {self.grant_version} on {self.sent_on}"
+
+
+class RelationshipKind(models.TextChoices):
+    REGISTERED_PATIENT = "registered_patient", "Registered patient at my practice"
+    ALLOCATED_CASE = "allocated_case", "Allocated case: I or my team am working with the person"
+    CARE_TEAM = "care_team", "Member of the person's care team"
+    OPEN_REFERRAL = "open_referral", "Open referral to my service"
+    OTHER = "other", "Another direct care relationship (say what it is)"
+
+
+class LegitimateRelationship(models.Model):
+    """A practitioner's statement that they have a legitimate relationship with a person (the
+    precondition of grants that require one). Recorded once, audited, never edited; it holds until
+    `expires_at`."""
+
+    user = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, related_name="legitimate_relationships"
+    )
+    person = models.ForeignKey(
+        "matching.Person", on_delete=models.PROTECT, related_name="legitimate_relationships"
+    )
+    kind = models.CharField(max_length=30, choices=RelationshipKind.choices)
+    detail = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What the relationship is, in the practitioner's words.",
+    )
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [
+            models.Index(
+                fields=["user", "person", "expires_at"], name="relationship_user_person_idx"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("recorded_at")),
+                name="relationship_expires_after_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="other") | ~models.Q(detail=""),
+                name="relationship_other_has_detail",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.person}: {self.get_kind_display()}"

@@ -200,3 +200,53 @@ class MatchDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_record_id} / {self.second_record_id}: {self.decision}"
+
+
+class SearchEntry(models.Model):
+    """A current source record as practitioners' searches find it: its search keys
+    (`matching.search.keys_for`), indexed. Written by `matching.services` together with the
+    record's link, so a record is searchable exactly while it is in the matched store."""
+
+    source_record = models.OneToOneField(
+        "agencies.SourceRecord",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_entry",
+    )
+    partnership = models.ForeignKey(
+        "agencies.Partnership", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    nhs_number = models.CharField(max_length=10, blank=True)
+    birth = models.CharField(max_length=10, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    family_code = models.CharField(max_length=20, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    district = models.CharField(max_length=4, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["partnership", "nhs_number"],
+                name="search_nhs_idx",
+                condition=~models.Q(nhs_number=""),
+            ),
+            models.Index(
+                fields=["partnership", "birth"],
+                name="search_birth_idx",
+                condition=~models.Q(birth=""),
+            ),
+            models.Index(
+                fields=["partnership", "family_code", "birth_year"], name="search_family_year_idx"
+            ),
+            models.Index(
+                fields=["partnership", "postcode"],
+                name="search_postcode_idx",
+                condition=~models.Q(postcode=""),
+            ),
+            models.Index(
+                fields=["partnership", "family_code", "district"], name="search_family_district_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Search entry of record {self.source_record_id}"

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,10 @@ from matching.models import (
     Person,
     ReviewStatus,
     ReviewTask,
+    SearchEntry,
 )
 from matching.normalise import RecordIn, RecordKey, record_normalise
+from matching.search import keys_for
 
 
 def nhs_number_is_valid(value: str) -> bool:
@@ -812,6 +815,7 @@ def _persons_apply(
         decisions=decisions,
         thresholds=index.settings.thresholds,
     )
+    search_entries_refresh(partnership_id=partnership_id, record_ids=scope)
     return RunSummary(
         records=len(alive),
         links_created=len(saved),
@@ -820,6 +824,41 @@ def _persons_apply(
         persons_merged=merged,
         review_tasks_created=tasks,
     )
+
+
+def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] | None) -> int:
+    """Bring the search entries of these records (every record of the partnership when None) in
+    line with the store: a current record with an active link has an entry with its keys, any
+    other has none. Returns the number of entries written."""
+    stale = SearchEntry.objects.filter(partnership_id=partnership_id)
+    records = _current_records(partnership_id).filter(links__status=LinkStatus.ACTIVE)
+    if record_ids is not None:
+        ids = sorted(record_ids)
+        stale = stale.filter(source_record_id__in=ids)
+        records = records.filter(pk__in=ids)
+    stale.delete()
+    entries = (
+        SearchEntry(
+            source_record_id=pk,
+            partnership_id=partnership_id,
+            **asdict(
+                keys_for(
+                    family_name=family_name,
+                    date_of_birth=date_of_birth,
+                    postcode=postcode,
+                    nhs_number=nhs_number,
+                )
+            ),
+        )
+        for pk, family_name, date_of_birth, postcode, nhs_number in records.values_list(
+            "pk", "family_name", "date_of_birth", "postcode", "nhs_number"
+        ).iterator(chunk_size=5000)
+    )
+    written = 0
+    while batch := list(islice(entries, 5000)):
+        SearchEntry.objects.bulk_create(batch)
+        written += len(batch)
+    return written
 
 
 def _persons_merge(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -17,6 +17,10 @@ from agencies.models import User
 
 SIGNED_IN_AT = "singleview_signed_in_at"
 LAST_SEEN_AT = "singleview_last_seen_at"
+# The last-seen time is written at most this often: each write is an UPDATE and a COMMIT of the
+# session row, which every request paid for. A session can therefore idle out up to this much
+# early, never late.
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 # Pages a signed-in user may reach before their second factor is checked.
 TWO_FACTOR_EXEMPT_PREFIXES = ("/static/", "/health/", "/transparency/", "/api/")
@@ -45,9 +49,23 @@ class SessionTimeoutMiddleware:
                 return HttpResponseRedirect(f"{reverse('signin')}?{query}")
             request.session.setdefault(SIGNED_IN_AT, signed_in_at.isoformat())
             # Background polling (htmx GETs) does not count as activity.
-            if not (request.method == "GET" and request.headers.get("HX-Request")):
+            if not (request.method == "GET" and request.headers.get("HX-Request")) and (
+                LAST_SEEN_AT not in request.session or now - last_seen_at >= LAST_SEEN_RESOLUTION
+            ):
                 request.session[LAST_SEEN_AT] = now.isoformat()
+            if isinstance(request.user, User):
+                _related_load(request.user)
         return self.get_response(request)
+
+
+def _related_load(user: User) -> None:
+    """The user's agency (with its partnership and organisation type) and role, in one query:
+    nearly every page reads them, which otherwise costs a query each."""
+    related = User.objects.select_related(
+        "agency__partnership", "agency__organisation_type", "role"
+    ).get(pk=user.pk)
+    user.agency = related.agency
+    user.role = related.role
 
 
 def _stored_time(request: HttpRequest, key: str) -> datetime | None:

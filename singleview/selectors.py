@@ -1,16 +1,32 @@
-"""Reads for the practitioner pages."""
+"""Reads for the practitioner pages: the declared purpose, search and the person page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import dataclasses
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from agencies.models import User
+from agencies.extracts.freshness import Freshness, freshness_of
+from agencies.models import Dataset, DatasetField, FieldType, SourceRecord, User
+from audit import events
+from audit.alerts import alert_break_glass
+from audit.models import Action
 from governance import policy
-from governance.models import Purpose
+from governance.models import DisclosureLevel, LegitimateRelationship, Purpose
+from matching import search
+from matching.models import Link, LinkStatus, Person, ReviewStatus, ReviewTask, SearchEntry
+from matching.normalise import date_of_birth_parse
 
 PURPOSE_SESSION_KEY = "singleview_purpose"
 
@@ -24,6 +40,12 @@ class DeclaredPurpose:
     case_reference: str
     declared_at: datetime
     expires_at: datetime
+    # The grants in force for this purpose, as `declared_purpose` read them for the user whose
+    # declaration it checked (in this request): the reads reuse them instead of reading again.
+    snapshot: policy.PolicySnapshot | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )
+    snapshot_user_id: int | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def is_break_glass(self) -> bool:
@@ -39,8 +61,16 @@ def declared_purpose(*, request: HttpRequest, user: User) -> DeclaredPurpose | N
     expires_at = datetime.fromisoformat(stored["expires_at"])
     if timezone.now() >= expires_at:
         return None
-    purpose = policy.purposes_available(user=user).filter(pk=stored["purpose_id"]).first()
+    # The purpose is still available (`policy.purposes_available`) exactly when it is one of the
+    # user's partnership's and the user's role still has a grant in force for it: checked that
+    # way, the same snapshot of the grants serves this request's reads.
+    purpose = Purpose.objects.filter(
+        pk=stored["purpose_id"], partnership_id=user.agency.partnership_id
+    ).first()
     if purpose is None:
+        return None
+    snapshot = policy.snapshot(user=user, purpose=purpose)
+    if not snapshot.dataset_ids:
         return None
     return DeclaredPurpose(
         purpose=purpose,
@@ -48,7 +78,17 @@ def declared_purpose(*, request: HttpRequest, user: User) -> DeclaredPurpose | N
         case_reference=stored["case_reference"],
         declared_at=datetime.fromisoformat(stored["declared_at"]),
         expires_at=expires_at,
+        snapshot=snapshot,
+        snapshot_user_id=user.pk,
     )
+
+
+def _snapshot(*, user: User, declared: DeclaredPurpose) -> policy.PolicySnapshot:
+    """The grants in force for the user and the declared purpose: those `declared_purpose` read
+    for this user, or read now."""
+    if declared.snapshot is not None and declared.snapshot_user_id == user.pk:
+        return declared.snapshot
+    return policy.snapshot(user=user, purpose=declared.purpose)
 
 
 def purpose_banner(*, request: HttpRequest) -> dict[str, object] | None:
@@ -62,3 +102,649 @@ def purpose_banner(*, request: HttpRequest) -> dict[str, object] | None:
         "expires_at": datetime.fromisoformat(stored["expires_at"]),
         "is_break_glass": stored["is_emergency"],
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Search and the person page. Each read records its audit event, committed before it returns
+# (`audit.events.committed`): callers render only what these return, after they return.
+
+
+class PersonGone(Exception):
+    """The person was merged into another: `survivor` is the public id to show instead."""
+
+    def __init__(self, survivor: uuid.UUID) -> None:
+        super().__init__(str(survivor))
+        self.survivor = survivor
+
+
+@dataclass(frozen=True)
+class ShownField:
+    name: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class KnownTo:
+    dataset_code: str
+    dataset_name: str
+    agency_name: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    person: Person
+    score: search.Score
+    demographics: tuple[ShownField, ...]
+    known_to: tuple[KnownTo, ...]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    results: tuple[SearchResult, ...]
+    total: int
+    capped: bool
+
+
+@dataclass(frozen=True)
+class Card:
+    """One agency dataset on a person's page, at the level the policy decided."""
+
+    dataset: Dataset
+    disclosure: policy.Disclosure
+    records: tuple[tuple[ShownField, ...], ...]
+    freshness: Freshness
+    extracted_at: datetime | None
+    locked: bool = False
+
+    @property
+    def level(self) -> str:
+        return str(self.disclosure.level)
+
+    @property
+    def level_label(self) -> str:
+        return DisclosureLevel(self.level).label
+
+
+@dataclass(frozen=True)
+class PossibleMatch:
+    """Another person the matcher thinks may be this one, waiting for a reviewer: kept apart."""
+
+    public_id: uuid.UUID
+    score: float
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    person: Person
+    cards: tuple[Card, ...]
+    possible_matches: tuple[PossibleMatch, ...]
+    break_glass: bool
+
+
+DEMOGRAPHIC_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode")
+RECORD_COLUMNS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "address",
+    "nhs_number",
+)
+SEARCH_CANDIDATE_LIMIT = 2000
+
+
+def _display(name: str, value: object, field_type: str = "") -> str:
+    if value is None or value == "":
+        return ""
+    if field_type == FieldType.BOOLEAN and str(value).upper() in {"Y", "N"}:
+        return "Yes" if str(value).upper() == "Y" else "No"  # extracts send booleans as Y or N
+    if name == "date_of_birth" or (isinstance(value, str) and _ISO_DAY.match(value)):
+        parsed = date_of_birth_parse(str(value))
+        if parsed is not None and parsed.is_full:
+            return date(parsed.year, parsed.month, parsed.day).strftime("%-d %B %Y")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _record_value(record: SourceRecord, name: str) -> object:
+    if name in RECORD_COLUMNS:
+        return getattr(record, name)
+    return record.payload.get(name, "")
+
+
+def _shown_fields(
+    record: SourceRecord,
+    names: Iterable[str],
+    labels: Mapping[tuple[int, str], tuple[int, str, str]],
+) -> tuple[ShownField, ...]:
+    """The granted fields of a record, in the dataset's own order, with their labels. Only
+    names the disclosure lists are read at all."""
+    described = {
+        name: labels.get(
+            (record.dataset_id, name), (10_000, name.replace("_", " ").capitalize(), "")
+        )
+        for name in names
+    }
+    return tuple(
+        ShownField(
+            name=name,
+            label=label,
+            value=_display(name, _record_value(record, name), field_type),
+        )
+        for name, (_, label, field_type) in sorted(
+            described.items(), key=lambda item: (item[1][0], item[0])
+        )
+    )
+
+
+def _field_labels(dataset_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int, str, str]]:
+    """(position, label, field type) of each field of the datasets, by (dataset id, name)."""
+    return {
+        (dataset_id, name): (position, label, field_type)
+        for dataset_id, name, position, label, field_type in DatasetField.objects.filter(
+            dataset_id__in=set(dataset_ids)
+        )
+        .order_by()  # into a dict: the default ordering only adds two joins and a sort
+        .values_list("dataset_id", "name", "position", "label", "field_type")
+    }
+
+
+def _decide(
+    snapshot: policy.PolicySnapshot, records: Sequence[SourceRecord]
+) -> dict[int, policy.Disclosure]:
+    """The policy's decision for each record (by record id): one query for restrictions."""
+    refs = {
+        record.pk: policy.RecordRef(record.dataset_id, record.source_key)
+        for record in records
+        if record.dataset_id in snapshot.dataset_ids
+    }
+    restrictions = policy.restrictions_for(refs.values())
+    return {
+        record.pk: snapshot.decide(
+            record.dataset_id, restrictions.get(refs[record.pk], frozenset())
+        )
+        if record.pk in refs
+        else snapshot.decide(record.dataset_id)
+        for record in records
+    }
+
+
+# A search candidate's record: its fields that scoring, the policy and the results read, in the
+# model's field order. The rest stay deferred.
+_CANDIDATE_FIELDS = (
+    "id",
+    "dataset_id",
+    "source_key",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "postcode",
+    "nhs_number",
+)
+
+
+def _candidate_record(values: Sequence[Any]) -> SourceRecord:
+    return SourceRecord.from_db(SourceRecord.objects.db, _CANDIDATE_FIELDS, values)
+
+
+def _search_lookups(query: search.Query) -> Q:
+    lookups = Q(pk__in=[])
+    if query.nhs_number:
+        lookups |= Q(nhs_number=query.nhs_number)
+    if query.birth is not None:
+        lookups |= Q(birth__in=query.birth_values())
+        for code in query.family_codes:
+            lookups |= Q(family_code=code, birth_year=query.birth.year)
+    if query.postcode is not None:
+        if query.postcode.is_full:
+            lookups |= Q(postcode=query.postcode.text)
+        for code in query.family_codes:
+            lookups |= Q(family_code=code, district=query.postcode.district)
+    return lookups
+
+
+def person_search(
+    *,
+    user: User,
+    declared: DeclaredPurpose,
+    terms: Mapping[str, str],
+    request: HttpRequest | None = None,
+) -> SearchResults:
+    """People matching the terms, best first, capped, each with the demographics the user may
+    see and the datasets (agencies) that know them. A search that breaks the two-identifier rule
+    raises `search.SearchError` and is recorded as refused."""
+    purpose = declared.purpose
+    given = {field: str(terms.get(field) or "").strip() for field in search.SEARCH_FIELDS}
+    try:
+        query = search.query_parse(given)
+    except search.SearchError as error:
+        with events.committed():
+            events.record_denied(
+                user=user,
+                purpose=purpose,
+                attempted=Action.SEARCH,
+                reason=f"Search refused: {error}",
+                request=request,
+            )
+        raise
+    snapshot = _snapshot(user=user, declared=declared)
+    # One query for the candidates: the scoring columns of each current record whose search keys
+    # match, and its person, in the links' own order (newest first). They are scored in memory;
+    # only the records of people with a fitting record are decided on and made into records (a
+    # common family name with a year of birth has a thousand candidates, few of which fit).
+    rows = sorted(
+        SearchEntry.objects.filter(
+            _search_lookups(query),
+            partnership_id=user.agency.partnership_id,
+            source_record__dataset_id__in=sorted(snapshot.dataset_ids),
+            source_record__retired_at__isnull=True,
+            source_record__links__status=LinkStatus.ACTIVE,
+        ).values_list(
+            "source_record__links__created_at",
+            "source_record__links__person_id",
+            *(f"source_record__{name}" for name in _CANDIDATE_FIELDS),
+        )[:SEARCH_CANDIDATE_LIMIT],
+        key=lambda row: row[0],
+        reverse=True,
+    )
+    scorer = search.Scorer(query)
+    fits = [
+        scorer(search.Candidate(given, family, birth, postcode, nhs))
+        for *_, given, family, birth, postcode, nhs in rows
+    ]
+    fitting = {row[1] for row, fit in zip(rows, fits, strict=True) if fit is not None}
+    candidates = [
+        (row[1], _candidate_record(row[2:]), fit)
+        for row, fit in zip(rows, fits, strict=True)
+        if row[1] in fitting
+    ]
+    decisions = _decide(snapshot, [record for _, record, _ in candidates])
+    best: dict[int, tuple[search.Score, SourceRecord]] = {}
+    shown: dict[int, list[SourceRecord]] = defaultdict(list)
+    for person_id, record, fit in candidates:
+        if not decisions[record.pk].shown:
+            continue
+        shown[person_id].append(record)
+        if fit is not None and (person_id not in best or fit.weight > best[person_id][0].weight):
+            best[person_id] = (fit, record)
+    ranked = sorted(best, key=lambda person_id: (-best[person_id][0].weight, person_id))
+    limit = settings.SEARCH_MAX_RESULTS
+    persons = Person.objects.only("public_id", "partnership_id", "merged_into_id").in_bulk(
+        ranked[:limit]
+    )
+    result_datasets = (
+        Dataset.objects.select_related("agency")
+        .only("code", "name", "agency__name")
+        .in_bulk({record.dataset_id for person_id in ranked[:limit] for record in shown[person_id]})
+    )
+    for person_id in ranked[:limit]:
+        for record in shown[person_id]:
+            record.dataset = result_datasets[record.dataset_id]
+    results: list[SearchResult] = []
+    disclosed: list[policy.Disclosure] = []
+    labels = _field_labels({record.dataset_id for records in shown.values() for record in records})
+    related = _related_persons(
+        user=user,
+        person_ids=[
+            person_id
+            for person_id in ranked[:limit]
+            if any(decisions[r.pk].requires_legitimate_relationship for r in shown[person_id])
+        ],
+    )
+    for person_id in ranked[:limit]:
+        fit, matched = best[person_id]
+        datasets: dict[int, KnownTo] = {}
+        demographics: dict[str, ShownField] = {}
+        for record in sorted(shown[person_id], key=lambda r: (r.pk != matched.pk, r.pk)):
+            disclosure = decisions[record.pk]
+            datasets.setdefault(
+                record.dataset_id,
+                KnownTo(record.dataset.code, record.dataset.name, record.dataset.agency.name),
+            )
+            if disclosure.requires_legitimate_relationship and person_id not in related:
+                disclosure = replace(disclosure, level=DisclosureLevel.KNOWN_TO, fields=frozenset())
+            names = [name for name in DEMOGRAPHIC_FIELDS if name in disclosure.fields]
+            fields = [f for f in _shown_fields(record, names, labels) if f.value]
+            taken = [f for f in fields if f.name not in demographics]
+            for item in taken:
+                demographics[item.name] = item
+            disclosed.append(replace(disclosure, fields=frozenset(f.name for f in taken)))
+        results.append(
+            SearchResult(
+                person=persons[person_id],
+                score=fit,
+                demographics=tuple(
+                    demographics[name] for name in DEMOGRAPHIC_FIELDS if name in demographics
+                ),
+                known_to=tuple(sorted(datasets.values(), key=lambda k: k.agency_name)),
+            )
+        )
+    with events.committed():
+        events.record_search(
+            user=user,
+            purpose=purpose,
+            terms={field: value for field, value in given.items() if value},
+            result_count=len(ranked),
+            justification=declared.justification,
+            case_reference=declared.case_reference,
+            request=request,
+        )
+        events.record_results_shown(
+            user=user,
+            purpose=purpose,
+            persons=[result.person for result in results],
+            disclosures=disclosed,
+            justification=declared.justification,
+            case_reference=declared.case_reference,
+            request=request,
+        )
+    return SearchResults(results=tuple(results), total=len(ranked), capped=len(ranked) > limit)
+
+
+def person_get(*, user: User, public_id: uuid.UUID | str) -> Person:
+    """A person of the user's partnership (404 for any other), following merges."""
+    try:
+        person = Person.objects.get(public_id=public_id, partnership_id=user.agency.partnership_id)
+    except (Person.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404("No such person.") from error
+    if person.merged_into_id is not None:
+        survivor = person.merged_into
+        while survivor is not None and survivor.merged_into_id is not None:
+            survivor = survivor.merged_into
+        assert survivor is not None  # noqa: S101 - merged_into_id was set
+        raise PersonGone(survivor.public_id)
+    return person
+
+
+def _person_records(person: Person) -> list[SourceRecord]:
+    return [
+        link.source_record
+        for link in Link.objects.filter(
+            person=person, status=LinkStatus.ACTIVE, source_record__retired_at__isnull=True
+        )
+        .select_related(
+            "source_record__dataset__agency",
+            "source_record__dataset__publication",
+        )
+        .order_by("source_record__dataset__agency__name", "source_record__dataset__name", "pk")
+    ]
+
+
+def _related_persons(*, user: User, person_ids: Sequence[int]) -> set[int]:
+    """Which of these persons the user has a legitimate relationship in force with (one query,
+    none when there are no persons)."""
+    if not person_ids:
+        return set()
+    return set(
+        LegitimateRelationship.objects.filter(
+            user=user, person_id__in=person_ids, expires_at__gt=timezone.now()
+        ).values_list("person_id", flat=True)
+    )
+
+
+def relationship_in_force(*, user: User, person: Person) -> bool:
+    """Whether the user has recorded a legitimate relationship with the person that still
+    holds."""
+    return person.pk in _related_persons(user=user, person_ids=[person.pk])
+
+
+def _cards(
+    *, user: User, person: Person, records: Sequence[SourceRecord], decisions: Mapping[int, Any]
+) -> list[Card]:
+    by_dataset: dict[int, list[SourceRecord]] = defaultdict(list)
+    for record in records:
+        if decisions[record.pk].shown:
+            by_dataset[record.dataset_id].append(record)
+    needs_relationship = any(
+        decisions[group[0].pk].requires_legitimate_relationship for group in by_dataset.values()
+    )
+    related = needs_relationship and relationship_in_force(user=user, person=person)
+    labels = _field_labels(by_dataset)
+    now = timezone.now()
+    cards = []
+    for group in by_dataset.values():
+        # One card per dataset, at the most restricted of its records' decisions.
+        disclosure = min(
+            (decisions[record.pk] for record in group),
+            key=lambda d: (policy.LEVEL_ORDER[d.level], len(d.fields)),
+        )
+        locked = disclosure.requires_legitimate_relationship and not related
+        if locked:
+            disclosure = replace(disclosure, level=DisclosureLevel.KNOWN_TO, fields=frozenset())
+        dataset = group[0].dataset
+        publication = getattr(dataset, "publication", None)
+        cards.append(
+            Card(
+                dataset=dataset,
+                disclosure=disclosure,
+                records=tuple(_shown_fields(record, disclosure.fields, labels) for record in group)
+                if disclosure.fields
+                else (),
+                freshness=publication.freshness
+                if publication is not None
+                else freshness_of(
+                    last_published_at=None,
+                    confirmed_at=None,
+                    cadence=dataset.refresh_cadence,
+                    now=now,
+                ),
+                extracted_at=publication.last_published_at if publication is not None else None,
+                locked=locked,
+            )
+        )
+    return cards
+
+
+def _possible_matches(
+    *, person: Person, records: Sequence[SourceRecord], snapshot: policy.PolicySnapshot
+) -> list[PossibleMatch]:
+    """Open review tasks pairing one of this person's records with a record of another person
+    the user may see something of: shown apart, never merged silently."""
+    ids = [record.pk for record in records]
+    if not ids:
+        return []
+    tasks = (
+        ReviewTask.objects.filter(
+            Q(first_record_id__in=ids) | Q(second_record_id__in=ids), status=ReviewStatus.OPEN
+        )
+        .order_by()  # taken into a dict by the highest score: no sort needed
+        .values_list("first_record_id", "second_record_id", "score")
+    )
+    others: dict[int, float] = {}
+    for first, second, weight in tasks:
+        other = second if first in ids else first
+        others[other] = max(weight, others.get(other, weight))
+    if not others:
+        return []
+    found: dict[uuid.UUID, float] = {}
+    for record_id, public_id, dataset_id in (
+        Link.objects.filter(
+            source_record_id__in=list(others),
+            status=LinkStatus.ACTIVE,
+            source_record__retired_at__isnull=True,
+        )
+        .exclude(person=person)
+        .values_list("source_record_id", "person__public_id", "source_record__dataset_id")
+    ):
+        if dataset_id in snapshot.dataset_ids:
+            found[public_id] = max(others[record_id], found.get(public_id, others[record_id]))
+    return [
+        PossibleMatch(public_id=public_id, score=weight)
+        for public_id, weight in sorted(found.items(), key=lambda item: -item[1])
+    ]
+
+
+def _refuse(
+    *,
+    user: User,
+    declared: DeclaredPurpose,
+    attempted: str,
+    reason: str,
+    person: Person,
+    request: HttpRequest | None,
+) -> Http404:
+    with events.committed():
+        events.record_denied(
+            user=user,
+            purpose=declared.purpose,
+            attempted=attempted,
+            reason=reason,
+            person=person,
+            request=request,
+        )
+    return Http404("There is nothing you can see about this person for your purpose.")
+
+
+def _withheld_reason(decisions: Iterable[policy.Disclosure]) -> str:
+    reasons = sorted({d.withheld for d in decisions if d.withheld}) or [policy.Withheld.NO_GRANT]
+    return "Nothing to show: " + ", ".join(reasons)
+
+
+def _person_read_record(
+    *,
+    user: User,
+    declared: DeclaredPurpose,
+    person: Person,
+    disclosures: list[policy.Disclosure],
+    whole_page: bool,
+    request: HttpRequest | None,
+) -> None:
+    """Commit the event of a person page (or one card) before it is shown. Under a break-glass
+    purpose it is a break-glass event, and its alert is raised in the same transaction so the
+    data owners' IG officers see it at once."""
+    reason: dict[str, Any] = {
+        "user": user,
+        "purpose": declared.purpose,
+        "person": person,
+        "justification": declared.justification,
+        "case_reference": declared.case_reference,
+        "request": request,
+    }
+    with events.committed():
+        if declared.is_break_glass:
+            event = events.record_break_glass(**reason, disclosures=disclosures)
+            alert_break_glass(event_id=event.pk)
+        elif whole_page:
+            events.record_person_viewed(**reason, disclosures=disclosures)
+        else:
+            events.record_card_shown(**reason, disclosure=disclosures[0])
+
+
+def person_page(
+    *,
+    user: User,
+    declared: DeclaredPurpose,
+    public_id: uuid.UUID | str,
+    request: HttpRequest | None = None,
+) -> PersonPage:
+    """A person's page: one card per agency dataset at the level the policy decides. A person
+    the user may see nothing of is a refusal (recorded) and a 404. Under a break-glass purpose
+    the view is recorded as break-glass and the data owners' IG officers are alerted at once."""
+    person = person_get(user=user, public_id=public_id)
+    records = _person_records(person)
+    snapshot = _snapshot(user=user, declared=declared)
+    decisions = _decide(snapshot, records)
+    cards = _cards(user=user, person=person, records=records, decisions=decisions)
+    if not cards:
+        raise _refuse(
+            user=user,
+            declared=declared,
+            attempted=Action.PERSON_VIEWED,
+            reason=_withheld_reason(decisions.values()),
+            person=person,
+            request=request,
+        )
+    matches = _possible_matches(person=person, records=records, snapshot=snapshot)
+    _person_read_record(
+        user=user,
+        declared=declared,
+        person=person,
+        disclosures=[card.disclosure for card in cards],
+        whole_page=True,
+        request=request,
+    )
+    return PersonPage(
+        person=person,
+        cards=tuple(cards),
+        possible_matches=tuple(matches),
+        break_glass=declared.is_break_glass,
+    )
+
+
+def person_card(
+    *,
+    user: User,
+    declared: DeclaredPurpose,
+    public_id: uuid.UUID | str,
+    dataset_id: int,
+    request: HttpRequest | None = None,
+) -> tuple[Person, Card]:
+    """One dataset's card of a person. A dataset the policy shows nothing of (no grant, a
+    restriction, no record there) is a refusal (recorded) and a 404."""
+    person = person_get(user=user, public_id=public_id)
+    records = [r for r in _person_records(person) if r.dataset_id == dataset_id]
+    snapshot = _snapshot(user=user, declared=declared)
+    decisions = _decide(snapshot, records)
+    cards = _cards(user=user, person=person, records=records, decisions=decisions)
+    if not cards:
+        raise _refuse(
+            user=user,
+            declared=declared,
+            attempted=Action.CARD_SHOWN,
+            reason=_withheld_reason(decisions.values())
+            if records
+            else f"Nothing to show: no current record in dataset {dataset_id}",
+            person=person,
+            request=request,
+        )
+    card = cards[0]
+    _person_read_record(
+        user=user,
+        declared=declared,
+        person=person,
+        disclosures=[card.disclosure],
+        whole_page=False,
+        request=request,
+    )
+    return person, card
+
+
+def person_export(
+    *,
+    user: User,
+    declared: DeclaredPurpose,
+    public_id: uuid.UUID | str,
+    request: HttpRequest | None = None,
+) -> tuple[PersonPage, list[tuple[str, ...]]]:
+    """A person's page as rows for a download (agency, dataset, level, field, value, extract
+    time): the same cards as the page, recorded as a view and then as an export before any row
+    is returned."""
+    page = person_page(user=user, declared=declared, public_id=public_id, request=request)
+    rows: list[tuple[str, ...]] = []
+    for card in page.cards:
+        extracted = timezone.localtime(card.extracted_at).isoformat() if card.extracted_at else ""
+        head = (card.dataset.agency.name, card.dataset.name, card.level_label)
+        if not card.records:
+            contact = "" if card.locked else card.dataset.known_to_contact
+            rows.append((*head, "Known to this agency", contact or "Yes", extracted))
+        for fields in card.records:
+            rows.extend((*head, item.label, item.value, extracted) for item in fields)
+    with events.committed():
+        events.record_export(
+            user=user,
+            purpose=declared.purpose,
+            persons=[page.person],
+            export_format="csv",
+            row_count=len(rows),
+            disclosures=[card.disclosure for card in page.cards],
+            justification=declared.justification,
+            case_reference=declared.case_reference,
+            request=request,
+        )
+    return page, rows

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from health_check.views import HealthCheckView
 
 from agencies.models import UserType
@@ -19,6 +19,23 @@ urlpatterns = [
     ),
     path("practitioner/purpose/", views.PurposeView.as_view(), name="purpose"),
     path("practitioner/purpose/stop/", views.PurposeClearView.as_view(), name="purpose-clear"),
+    path("practitioner/search/", views.SearchView.as_view(), name="search"),
+    path("practitioner/people/<uuid:public_id>/", views.PersonView.as_view(), name="person"),
+    path(
+        "practitioner/people/<uuid:public_id>/cards/<int:dataset_id>/",
+        views.PersonCardView.as_view(),
+        name="person-card",
+    ),
+    path(
+        "practitioner/people/<uuid:public_id>/export.csv",
+        views.PersonExportView.as_view(),
+        name="person-export",
+    ),
+    path(
+        "practitioner/people/<uuid:public_id>/relationship/",
+        views.RelationshipView.as_view(),
+        name="person-relationship",
+    ),
     path(
         "custodian/",
         views.LandingView.as_view(landing=UserType.CUSTODIAN),
@@ -45,7 +62,17 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("matching/", include("matching.urls")),
     path("api/v1/", include("agencies.api.urls")),
+    path("api/v1/", include("singleview.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI from our own static files, its start-up script a separate file (no inline
+    # script or style for the CSP to refuse). No ReDoc: it needs inline styles (docs/api.md).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="singleview/api_docs.html"
+        ),
+        name="api-docs",
+    ),
     path(
         "health/",
         HealthCheckView.as_view(

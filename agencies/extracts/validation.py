@@ -29,10 +29,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from json.encoder import encode_basestring
@@ -203,28 +204,43 @@ class Invalid(Exception):
 
 Checker = Callable[[str], str]
 
-_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _PARTIAL_DATE = re.compile(r"[0-9]{4}(?:-([0-9]{2})(?:-[0-9]{2})?)?\Z")
 _POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}\Z")
+_POSTCODE_CANONICAL = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}\Z")
 _INTEGER = re.compile(r"-?[0-9]+\Z")
 _UPRN = re.compile(r"[0-9]{1,%d}\Z" % UPRN_MAX_DIGITS)  # noqa: UP031 - a regex quantifier
 
 
+def _weighted_sums(weights: tuple[int, int, int]) -> dict[str, int]:
+    """Each string of three ASCII digits, with the sum of its digits times `weights`."""
+    return {
+        f"{number:03d}": sum(
+            int(digit) * weight for digit, weight in zip(f"{number:03d}", weights, strict=True)
+        )
+        for number in range(1000)
+    }
+
+
+# The Modulus 11 weights (10 down to 2) of an NHS number's first nine digits, three at a time:
+# looking the three groups up both sums them and checks that they are ASCII digits.
+_NHS_WEIGHTS = (_weighted_sums((10, 9, 8)), _weighted_sums((7, 6, 5)), _weighted_sums((4, 3, 2)))
+_DIGITS: dict[str, int] = {str(digit): digit for digit in range(10)}
+
+
 def nhs_number_is_valid(digits: str) -> bool:
     """Ten ASCII digits whose last is the Modulus 11 check digit of the first nine."""
-    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+    if len(digits) != 10:
         return False
-    b = digits.encode()
-    # The weights 10..2 sum to 54; each byte is its digit plus 48.
-    total = (
-        (b[0] * 10 + b[1] * 9 + b[2] * 8 + b[3] * 7 + b[4] * 6 + b[5] * 5 + b[6] * 4 + b[7] * 3)
-        + b[8] * 2
-        - 48 * 54
-    )
+    first, second, third = _NHS_WEIGHTS
+    try:
+        total = first[digits[:3]] + second[digits[3:6]] + third[digits[6:9]]
+        last = _DIGITS[digits[9]]
+    except KeyError:  # not ASCII digits
+        return False
     check = 11 - total % 11
     if check == 11:
         check = 0
-    return check != 10 and check == b[9] - 48
+    return check == last
 
 
 def _string(max_length: int | None) -> Checker:
@@ -244,31 +260,30 @@ def _date(*, partial: bool) -> Checker:
     if partial:
 
         def check_partial(value: str) -> str:
+            if len(value) == 10:
+                return _full_date(value)
             match = _PARTIAL_DATE.match(value)
             if match is None:
                 raise Invalid("date")
-            if len(value) == 10:
-                _real_date(value)
-            elif len(value) == 7 and not 1 <= int(match.group(1)) <= 12:
+            if len(value) == 7 and not 1 <= int(match.group(1)) <= 12:
                 raise Invalid("date")
             return value
 
         return check_partial
-
-    def check(value: str) -> str:
-        if _FULL_DATE.match(value) is None:
-            raise Invalid("date")
-        _real_date(value)
-        return value
-
-    return check
+    return _full_date
 
 
-def _real_date(value: str) -> None:
+def _full_date(value: str) -> str:
+    """A real date written YYYY-MM-DD (ASCII digits only). The shape is checked here, and the
+    digits and the date by `date.fromisoformat`, whose parser takes only ASCII digits where the
+    shape has them (the other forms it takes, such as 2024-W01-1, are not this shape)."""
+    if len(value) != 10 or value[4] != "-" or value[7] != "-" or not value.isascii():
+        raise Invalid("date")
     try:
         date.fromisoformat(value)
     except ValueError:
         raise Invalid("date") from None
+    return value
 
 
 def _nhs_number(value: str) -> str:
@@ -279,6 +294,8 @@ def _nhs_number(value: str) -> str:
 
 
 def _postcode(value: str) -> str:
+    if _POSTCODE_CANONICAL.match(value) is not None:
+        return value  # already written as it is published (most are)
     compact = value.upper().replace(" ", "")
     if _POSTCODE.match(compact) is None:
         raise Invalid("postcode")
@@ -408,32 +425,84 @@ def value_message(column: Column, code: str) -> str:
 # Reading the file
 
 
+# Bytes read and decoded at a time (cut at a line end).
+BLOCK_BYTES: Final = 64 * 1024
+
+
 class _Lines:
-    """Text lines of a binary stream, decoded as UTF-8 one at a time. A line that is not UTF-8
-    is decoded with replacement characters and counted, so that the row it belongs to can be
-    rejected; so is a line with a NUL character, which PostgreSQL text cannot hold."""
+    """Text lines of a binary stream, decoded as UTF-8. A line that is not UTF-8 is decoded with
+    replacement characters and counted, so that the row it belongs to can be rejected; so is a
+    line with a NUL character, which PostgreSQL text cannot hold (`flagged` counts both).
+
+    The stream is decoded a block at a time (BLOCK_BYTES, cut at a line end) and the block's
+    lines are served by C code; a block that is not all UTF-8, or has a NUL character, is
+    decoded line by line instead, so each bad line is counted as the csv reader reaches it. The
+    header line is always decoded on its own (it may start with a byte-order mark)."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
         self.not_utf8 = 0
         self.nul = 0
+        self.flagged = 0
         self.bytes_read = 0
         self.first_line_not_utf8 = False
 
     def __iter__(self) -> Iterator[str]:
+        # read1: what one read of the underlying file gives (a gzip stream cut short still
+        # yields the lines before the damage, as reading line by line would).
+        read = getattr(self.stream, "read1", None) or getattr(self.stream, "read", None)
+        if read is None:  # a stream that can only be iterated line by line
+            return self._each(self.stream, first=True)
+        return itertools.chain.from_iterable(self._blocks(read))
+
+    def _blocks(self, read: Callable[[int], bytes]) -> Iterator[Iterable[str]]:
+        pending: list[bytes] = []  # read since the last line end
         first = True
-        for raw in self.stream:
+        while data := read(BLOCK_BYTES):
+            end = data.rfind(b"\n") + 1
+            if not end:
+                pending.append(data)
+                continue
+            block = b"".join([*pending, data[:end]])
+            pending = [data[end:]]
+            if first:
+                first = False
+                header_end = block.index(b"\n") + 1
+                yield self._each((block[:header_end],), first=True)
+                block = block[header_end:]
+            yield self._block(block)
+        if rest := b"".join(pending):
+            yield self._each((rest,), first=first)
+
+    def _block(self, block: bytes) -> Iterable[str]:
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._each(io.BytesIO(block), first=False)
+        if "\x00" in text:
+            return self._each(io.BytesIO(block), first=False)
+        self.bytes_read += len(block)
+        # Lines end at \n only, as in the binary stream (not at \r or other line breaks).
+        return io.StringIO(text, newline="\n")
+
+    def _each(self, raws: Iterable[bytes], *, first: bool) -> Iterator[str]:
+        for raw in raws:
             self.bytes_read += len(raw)
+            flagged = False
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 self.not_utf8 += 1
+                flagged = True
                 line = raw.decode("utf-8", "replace")
                 if first:
                     self.first_line_not_utf8 = True
             if "\x00" in line:
                 self.nul += 1
+                flagged = True
                 line = line.replace("\x00", "")
+            if flagged:
+                self.flagged += 1
             if first:
                 first = False
                 if line.startswith("\ufeff"):
@@ -462,6 +531,9 @@ def _header_cell(cell: str) -> str:
     return cell.strip().lower()
 
 
+FastRow = Callable[[list[str], int], StagedRow]
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """How to read each row: where each column is, how to check it, where it goes."""
@@ -471,11 +543,55 @@ class _Plan:
     action_index: int | None
     # (position in the row, column, checker, slot in the record or -1, JSON key prefix)
     cells: tuple[tuple[int, Column, Checker, int, str], ...]
-    # The fast path for clean rows: each record column in order (position, checker, required;
-    # None where the schema lacks it), then each payload column (position, checker, required,
-    # JSON key prefix).
-    record_cells: tuple[tuple[int, Checker, bool] | None, ...]
-    payload_cells: tuple[tuple[int, Checker, bool, str], ...]
+    # The fast path for the clean rows of a full extract (see `fast_row_compile`).
+    fast_row: FastRow
+
+
+def fast_row_compile(cells: Sequence[tuple[int, Column, Checker, int, str]]) -> FastRow:
+    """The fast path for a clean row, made for one header: a function of the row's values and
+    its line that strips and checks each value in turn, with no loop and no lookups, and returns
+    the staged row; it raises `Invalid` at the first problem, and the caller then reads the row
+    again with `ExtractReader._row_checked`, which finds and words every problem. It does what
+    `_row_checked` does for a row without problems, unrolled: most rows of most files are clean,
+    and the per-value overhead of a loop is most of the time spent on them.
+
+    The function's source is made only of column positions (integers) and fixed names; the
+    checkers and the JSON keys are passed in as its globals, never written into the source."""
+    names: dict[str, Any] = {"Invalid": Invalid, "encode": encode_basestring}
+    record = ['""'] * len(RECORD_COLUMNS)
+    lines = ["def fast_row(row, line):"]
+    for index, column, check, slot, _ in cells:
+        if slot < 0:
+            continue
+        names[f"check_{slot}"] = check
+        lines += [
+            f"    r{slot} = row[{int(index)}].strip()",
+            f"    if r{slot}:",
+            f"        r{slot} = check_{slot}(r{slot})",
+        ]
+        if column.required:
+            lines += ["    else:", "        raise Invalid('required')"]
+        record[slot] = f"r{slot}"
+    lines.append("    payload = []")
+    for number, (index, column, check, slot, json_key) in enumerate(cells):
+        if slot >= 0:
+            continue
+        names[f"check_p{number}"] = check
+        names[f"key_p{number}"] = json_key
+        lines += [
+            f"    value = row[{int(index)}].strip()",
+            "    if value:",
+            f"        payload.append(key_p{number} + encode(check_p{number}(value)))",
+        ]
+        if column.required:
+            lines += ["    else:", "        raise Invalid('required')"]
+    lines.append(
+        f"    return (line, '{ACTION_UPSERT}', {', '.join(record)}, "
+        "'{' + ','.join(payload) + '}')"
+    )
+    exec("\n".join(lines), names)  # noqa: S102 - integers and fixed names only (see above)
+    fast_row: FastRow = names["fast_row"]
+    return fast_row
 
 
 class ExtractReader:
@@ -562,21 +678,12 @@ class ExtractReader:
             )
             for column in self.schema.columns
         )
-        by_slot = {slot: cell for cell in cells if (slot := cell[3]) >= 0}
         return _Plan(
             width=len(header),
             key_index=positions[SOURCE_KEY],
             action_index=positions.get(ACTION_COLUMN),
             cells=cells,
-            record_cells=tuple(
-                (cell[0], cell[2], cell[1].required) if (cell := by_slot.get(slot)) else None
-                for slot in range(len(RECORD_COLUMNS))
-            ),
-            payload_cells=tuple(
-                (index, check, column.required, json_key)
-                for index, column, check, slot, json_key in cells
-                if slot < 0
-            ),
+            fast_row=fast_row_compile(cells),
         )
 
     # The rows --------------------------------------------------------------------------------
@@ -653,6 +760,12 @@ class ExtractReader:
         plan = self._plan(header)
         if plan is None:
             return
+        # Clean rows of a full extract take the fast path; any other row, and any row the fast
+        # path finds a problem in, is read by `_row_checked`, which finds and records every
+        # problem. A row with a line that is not UTF-8 or has a NUL character is never clean.
+        fast_row = plan.fast_row if plan.action_index is None else None
+        width = plan.width
+        flagged_seen = 0
         previous_line = reader.line_num
         while True:
             try:
@@ -661,9 +774,19 @@ class ExtractReader:
                     previous_line = reader.line_num
                     if not row:
                         continue
-                    staged = self._row(row, start, plan, lines)
-                    if staged is not None:
-                        yield staged
+                    if fast_row is not None and len(row) == width and lines.flagged == flagged_seen:
+                        try:
+                            staged = fast_row(row, start)
+                        except Invalid:
+                            pass
+                        else:
+                            self.rows_total += 1
+                            yield staged
+                            continue
+                    checked = self._row_checked(row, start, plan, lines)
+                    flagged_seen = lines.flagged
+                    if checked is not None:
+                        yield checked
                 break
             except csv.Error as error:
                 start = previous_line + 1
@@ -678,43 +801,6 @@ class ExtractReader:
                         f"This row could not be read as CSV ({error}). Check its quotation marks.",
                     )
                 )
-
-    def _row(self, row: list[str], line: int, plan: _Plan, lines: _Lines) -> StagedRow | None:
-        """One row checked: its staged form, a hold row, or None. Clean rows of a full extract
-        take a fast path; any row with a problem is read again by `_row_checked`, which finds
-        and records every problem."""
-        if (
-            plan.action_index is not None
-            or len(row) != plan.width
-            or lines.not_utf8 != self._seen_counts[0]
-            or lines.nul != self._seen_counts[1]
-        ):
-            return self._row_checked(row, line, plan, lines)
-        record: list[str] = []
-        append = record.append
-        payload: list[str] = []
-        try:
-            for cell in plan.record_cells:
-                if cell is None:
-                    append("")
-                    continue
-                value = row[cell[0]].strip()
-                if value:
-                    append(cell[1](value))
-                elif cell[2]:
-                    raise Invalid("required")
-                else:
-                    append("")
-            for index, check, required, json_key in plan.payload_cells:
-                value = row[index].strip()
-                if value:
-                    payload.append(json_key + encode_basestring(check(value)))
-                elif required:
-                    raise Invalid("required")
-        except Invalid:
-            return self._row_checked(row, line, plan, lines)
-        self.rows_total += 1
-        return (line, ACTION_UPSERT, *record, "{" + ",".join(payload) + "}")  # type: ignore[return-value]
 
     def _row_checked(
         self, row: list[str], line: int, plan: _Plan, lines: _Lines

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
     "health_check",
@@ -139,6 +140,12 @@ CSRF_COOKIE_HTTPONLY = True
 # A declared purpose holds this long (or until changed); a break-glass purpose much less.
 PURPOSE_MAX_AGE = timedelta(hours=env.int("PURPOSE_MAX_HOURS", default=4))
 BREAK_GLASS_DURATION = timedelta(minutes=env.int("BREAK_GLASS_MINUTES", default=60))
+# Search: at most this many people are listed (the best matches); more asks for more detail.
+SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=10)
+# A recorded legitimate relationship with a person holds this long.
+LEGITIMATE_RELATIONSHIP_DURATION = timedelta(
+    days=env.int("LEGITIMATE_RELATIONSHIP_DAYS", default=30)
+)
 
 # Lockout (django-axes): five failures for one account from one address lock it for a cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -239,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Governed, purpose-checked and audited access to partnership records.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs pages load Swagger UI from our own static files (drf-spectacular-sidecar), never
+    # a CDN: the CSP allows scripts and styles from 'self' only.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 GUARDIAN_RAISE_403 = False
@@ -285,6 +297,13 @@ EXTRACTS_NIGHTLY_HOUR = env.int("EXTRACTS_NIGHTLY_HOUR", default=1)
 CELERY_BEAT_SCHEDULE["agencies-extracts-nightly"] = {
     "task": "agencies.tasks.extracts_nightly_task",
     "schedule": crontab(hour=EXTRACTS_NIGHTLY_HOUR, minute=0),
+}
+# Uploaded extract files are deleted this long after they were received, once their processing
+# has finished (the extract, its SHA-256 and its report are kept), daily at the nightly hour:30.
+EXTRACT_FILE_RETENTION = timedelta(days=env.int("EXTRACT_FILE_RETENTION_DAYS", default=30))
+CELERY_BEAT_SCHEDULE["agencies-extract-files-expire"] = {
+    "task": "agencies.tasks.extract_files_expire_task",
+    "schedule": crontab(hour=EXTRACTS_NIGHTLY_HOUR, minute=30),
 }
 
 # The access log (audit/, ADR 0010). Events are sealed into a hash chain every minute, in batches

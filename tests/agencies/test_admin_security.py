@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from agencies.models import User
+from agencies.models import ExtractRun, ExtractRunStatus, User
+from tests.agencies.test_extract_support import corpus_dataset, csv_bytes, partner_it, row, send
 from tests.factories import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,82 @@ def test_sign_in_network_check_uses_the_forwarded_client_address(client, partner
     )
 
     assert response.status_code == 302
+
+
+# Nightly extracts in the admin: read-only, own partnership only ---------------------------------
+
+
+def _published_run(agency):
+    """A run of a two-row file, one row with a problem: an extract, its run, a problem and the
+    dataset's publication."""
+    return send(
+        user=partner_it(agency),
+        dataset=corpus_dataset(agency=agency),
+        data=csv_bytes(row("A1"), row("A2", postcode="bad")),
+    )
+
+
+@pytest.fixture
+def two_partnerships_runs(agency, other_partnership, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.EXTRACT_ERROR_THRESHOLD = 0.5
+    return _published_run(agency), _published_run(AgencyFactory(partnership=other_partnership))
+
+
+def test_partnership_admin_lists_only_their_own_partnerships_extract_runs(
+    signed_in, agency, two_partnerships_runs
+):
+    # Given a run in the admin's partnership and one in another partnership
+    own, other = two_partnerships_runs
+    client = signed_in(UserFactory(agency=agency, user_types=["partnership_admin"]))
+
+    # When they list extract runs, and open the other partnership's run
+    listing = client.get(reverse("admin:agencies_extractrun_changelist"))
+    opened = client.get(reverse("admin:agencies_extractrun_change", args=[other.pk]))
+
+    # Then only their own run is listed, and the other one is not shown (back to the index)
+    assert [run.pk for run in listing.context["cl"].result_list] == [own.pk]
+    assert opened.status_code == 302
+    assert opened["Location"] == reverse("admin:index")
+
+
+@pytest.mark.parametrize(
+    ("url_name", "partnership_of"),
+    [
+        ("admin:agencies_extract_changelist", lambda extract: extract.dataset.agency.partnership),
+        (
+            "admin:agencies_extractproblem_changelist",
+            lambda problem: problem.run.extract.dataset.agency.partnership,
+        ),
+        (
+            "admin:agencies_datasetpublication_changelist",
+            lambda publication: publication.dataset.agency.partnership,
+        ),
+    ],
+)
+def test_partnership_admin_lists_only_their_own_extracts_problems_and_publications(
+    signed_in, agency, two_partnerships_runs, url_name, partnership_of
+):
+    client = signed_in(UserFactory(agency=agency, user_types=["partnership_admin"]))
+
+    listed = list(client.get(reverse(url_name)).context["cl"].result_list)
+
+    assert listed
+    assert {partnership_of(item) for item in listed} == {agency.partnership}
+
+
+def test_extract_runs_are_read_only_in_the_admin(signed_in, agency, two_partnerships_runs):
+    # Given the admin's own run
+    own, _ = two_partnerships_runs
+    client = signed_in(UserFactory(agency=agency, user_types=["partnership_admin"]))
+    url = reverse("admin:agencies_extractrun_change", args=[own.pk])
+
+    # When they open it and try to change it
+    page = client.get(url)
+    posted = client.post(url, {"status": "failed"})
+
+    # Then it is shown without a save button, and the change is refused
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert posted.status_code == 403
+    assert ExtractRun.objects.get(pk=own.pk).status == ExtractRunStatus.PUBLISHED

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies import selectors, services
@@ -602,13 +603,74 @@ def test_the_nightly_job_drops_staging_tables_left_by_killed_workers(it_user, da
     assert pipeline.stage_table(receipt.run.pk) not in connection.introspection.table_names()
 
 
-def test_a_large_publish_refreshes_the_stores_statistics_first(it_user, dataset, monkeypatch):
+def _publish_statements(captured):
+    """The pipeline's own statements on the store, and its ANALYZE statements, in order."""
+    return [
+        query["sql"].split(" ")[:3]
+        for query in captured.captured_queries
+        if query["sql"].startswith(
+            ("INSERT INTO agencies_sourcerecord", "UPDATE agencies_sourcerecord AS r", "ANALYZE")
+        )
+    ]
+
+
+@pytest.mark.postgres
+def test_a_first_load_is_one_insert_and_a_large_reload_refreshes_the_stores_statistics(
+    it_user, dataset, monkeypatch
+):
     # Given every extract counts as large
     monkeypatch.setattr(pipeline, "ANALYZE_STORE_FROM_ROWS", 0)
 
-    # When one is published
+    # When the dataset's first extract is published, then a second
+    with CaptureQueriesContext(connection) as first_load:
+        first = send(user=it_user, dataset=dataset, data=FIRST)
+    with CaptureQueriesContext(connection) as reload:
+        send(user=it_user, dataset=dataset, data=csv_bytes(row("A1", given_name="Anne")))
+
+    # Then the first is a single insert, with nothing analysed; the second analyses the staging
+    # table and the store before it retires, updates and inserts
+    assert first.status == ExtractRunStatus.PUBLISHED
+    assert _publish_statements(first_load) == [["INSERT", "INTO", "agencies_sourcerecord"]]
+    stage = pipeline.stage_table(ExtractRun.objects.latest("pk").pk)
+    assert _publish_statements(reload) == [
+        ["ANALYZE", stage, "(action,"],
+        ["ANALYZE", "agencies_sourcerecord", "(dataset_id,"],
+        ["UPDATE", "agencies_sourcerecord", "AS"],
+        ["UPDATE", "agencies_sourcerecord", "AS"],
+        ["INSERT", "INTO", "agencies_sourcerecord"],
+    ]
+    assert _store(dataset)["A1"] == ("Anne", "SN5 6JU", False)
+
+
+def test_a_first_load_counts_its_records_as_current(it_user, dataset):
     run = send(user=it_user, dataset=dataset, data=FIRST)
 
-    # Then the store is analysed on the way, and the publish is unaffected
-    assert run.status == ExtractRunStatus.PUBLISHED
-    assert SourceRecord.objects.filter(dataset=dataset).count() == 3
+    publication = DatasetPublication.objects.get(dataset=dataset)
+    assert (run.inserted, publication.records_current) == (3, 3)
+
+
+def test_a_dataset_whose_records_are_all_retired_is_not_loaded_as_new(it_user, dataset):
+    # Given three records published, then all retired by a delta
+    send(user=it_user, dataset=dataset, data=FIRST)
+    send(
+        user=it_user,
+        dataset=dataset,
+        data=csv_bytes(
+            *(row(key) + ",D" for key in ("A1", "A2", "A3")), header=HEADER + ",_action"
+        ),
+        kind="delta",
+    )
+
+    # When a full extract brings two of them back
+    run = send(
+        user=it_user, dataset=dataset, data=csv_bytes(row("A1"), row("A2", given_name="Bob"))
+    )
+
+    # Then they are restored (updated, not inserted again), and the third stays retired
+    assert (run.inserted, run.updated, run.retired) == (0, 2, 0)
+    assert _store(dataset) == {
+        "A1": ("Dee", "SN5 6JU", False),
+        "A2": ("Bob", "SN5 6JU", False),
+        "A3": ("Dee", "SN5 6JU", True),
+    }
+    assert DatasetPublication.objects.get(dataset=dataset).records_current == 2

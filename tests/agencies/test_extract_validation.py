@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from agencies.extracts import validation
 from agencies.extracts.freshness import freshness_of
 from agencies.extracts.report import report_csv, report_json
 from agencies.extracts.schema import (
@@ -217,7 +218,18 @@ def test_csv_safe_neutralises_formula_like_text_for_spreadsheets():
 
 @pytest.mark.parametrize(
     ("number", "valid"),
-    [("9990000018", True), ("9990000019", False), ("999000001", False), ("99900000\u06618", False)],
+    [
+        ("9990000018", True),
+        ("4010232137", True),
+        ("9990000019", False),
+        ("999000001", False),
+        ("99900000188", False),
+        ("99900000\u06618", False),
+        ("99900000\uff118", False),
+        (" 999000001", False),
+        ("9990000 18", False),
+        ("4010232138", False),
+    ],
 )
 def test_nhs_number_check_digit(number, valid):
     assert nhs_number_is_valid(number) is valid
@@ -258,6 +270,92 @@ def test_a_delta_may_leave_out_the_action_column():
 
     assert reader.problems.total == 0
     assert rows[0][1] == "U"
+
+
+# Fast and careful paths --------------------------------------------------------------------------
+
+MESSY_ROWS = (
+    row("A1", postcode="sn104ay", nhs_number="999 000 0018", mobility_need="y"),
+    row("A2", care_package="day SERVICES", date_of_birth="1958-07", sex="f"),
+    row("A3", given_name="Zoë", family_name='"O\'Neill, Jr"', notes='"say ""hi"""'),
+    row("A4", given_name="Back\\slash", notes='"tab\there"', date_of_birth="1970"),
+    row("A5", family_name='"two\nlines"', postcode="SN10 4AY", visits="-7"),
+    row("A6", date_of_birth="2024-02-29", last_review_date="2000-02-29", notes="+44 1632"),
+)
+
+
+def test_clean_rows_read_the_same_on_the_fast_and_the_careful_path():
+    # Given messy but valid rows, read as a full extract (the fast path) and as a delta with a
+    # blank _action column (every row of it takes the careful path)
+    full = csv_bytes(*MESSY_ROWS)
+    delta = csv_bytes(*(line + "," for line in MESSY_ROWS), header=HEADER + ",_action")
+
+    # When both are read
+    fast_reader, fast_rows = _read(full)
+    careful_reader, careful_rows = _read(delta, kind="delta")
+
+    # Then both readings accept every row and stage it the same way
+    assert fast_reader.problems.total == careful_reader.problems.total == 0
+    assert fast_rows == careful_rows
+    assert len(fast_rows) == len(MESSY_ROWS)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("2024-02-29", True),
+        ("1900-12-31", True),
+        ("2023-02-29", False),
+        ("2024-13-01", False),
+        ("2024-1-01", False),
+        ("20240101", False),
+        ("2024-W01-1", False),
+        ("2024-+1-01", False),
+        ("2024-1_-01", False),
+        ("\uff12\uff10\uff12\uff14-01-01", False),
+        ("2024-01-0\u0661", False),
+        ("2024-01-01T00", False),
+    ],
+)
+def test_dates_must_be_real_and_written_yyyy_mm_dd(value, valid):
+    reader, _ = _read(csv_bytes(row("A1", last_review_date=value, date_of_birth=value)))
+
+    assert _codes(reader) == (set() if valid else {"date"})
+
+
+def test_a_file_read_in_small_blocks_reads_the_same(monkeypatch):
+    # Given a file with a byte-order mark, CRLF line ends, a quoted line break, a row that is
+    # not UTF-8, a row with a NUL character, multi-byte characters and no final line end
+    data = (
+        "\ufeff".encode()
+        + csv_bytes(
+            row("A1", given_name="Zoë"),
+            row("A2", family_name='"two\nlines"'),  # CRLF inside the quotes, below
+            row("A3"),
+            row("A5", given_name="Łukasz"),
+        ).replace(b"\n", b"\r\n")
+        + row("A4", given_name="Jos\xe9").encode("latin-1")
+        + b"\r\n"
+        + row("A6", notes="a\x00b").encode()
+        + b"\r\n"
+        + row("A7", given_name="Ørjan").encode()
+    )
+    whole_reader, whole_rows = _read(data)
+
+    # When it is read again in blocks of a few bytes
+    monkeypatch.setattr(validation, "BLOCK_BYTES", 5)
+    small_reader, small_rows = _read(data)
+
+    # Then the rows, and the problems (with their lines), are the same
+    assert small_rows == whole_rows
+    assert small_reader.problems.kept == whole_reader.problems.kept
+    assert [(p.row, p.code) for p in whole_reader.problems.kept] == [
+        (7, "encoding"),
+        (8, "control_character"),
+    ]
+    assert [staged[2] for staged in whole_rows] == ["A1", "A2", "A3", "A5", "A4", "A6", "A7"]
+    assert whole_rows[1][4] == "two\r\nlines"
+    assert small_reader.bytes_read == whole_reader.bytes_read == len(data)
 
 
 # The file as a whole -----------------------------------------------------------------------------

@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from agencies.services import totp_device_set
+from tests.signin import PASSWORD, TOTP_KEY, current_code
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # (factories, assertions) are still synchronous and safe there.
@@ -60,6 +65,23 @@ class Journey:
     def _console(self, message: Any) -> None:
         if "Content Security Policy" in message.text:
             self.csp_violations.append(message.text)
+
+    def sign_in(self, user: Any, password: str = PASSWORD) -> Any:
+        """Password, then the code from the authenticator app, as a person would. A user with
+        no confirmed device (a factory's) is given one keyed with the tests' own key."""
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_set(
+            user=user, key_hex=TOTP_KEY
+        )
+        page = self.visit("/sign-in/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
+        self.check()
+        page.get_by_label("Security code").fill(current_code(device))
+        page.get_by_role("button", name="Sign in").click()
+        self.check()
+        return page
 
     def visit(self, path: str) -> Any:
         self.page.goto(f"{self.base_url}{path}")

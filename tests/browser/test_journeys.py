@@ -1,13 +1,13 @@
-"""Each user type's main journey, in a real browser, with accessibility checks on every page."""
+"""Each user type's main journey, in a real browser, with accessibility checks on every page.
+The practitioner's whole journey (purpose, search, person) is walked through with the demo's own
+data in test_product_cases.py; partner IT's in tests/agencies/test_extract_browser.py."""
 
 import re
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from agencies.models import OrganisationType, Sensitivity
-from agencies.services import totp_device_set
 from governance.models import GrantStatus, GrantVersion, SignOff
 from governance.services import grant_draft, grant_submit
 from tests.factories import (
@@ -20,25 +20,8 @@ from tests.factories import (
     draft_terms,
     grant_in_force,
 )
-from tests.signin import PASSWORD, TOTP_KEY, current_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(journey, user):
-    """Password, then the code from the authenticator app, as a person would."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device_set(
-        user=user, key_hex=TOTP_KEY
-    )
-    page = journey.visit("/sign-in/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
-    journey.check()
-    page.get_by_label("Security code").fill(current_code(device))
-    page.get_by_role("button", name="Sign in").click()
-    return page
 
 
 @pytest.fixture
@@ -75,8 +58,7 @@ def test_custodian_signs_off_a_grant(journey, sharing):
     custodian = custodian_of(sharing["dataset"])
 
     # When the custodian signs in, opens their queue, checks the answers and approves
-    page = sign_in(journey, custodian)
-    journey.check()
+    page = journey.sign_in(custodian)
     page.get_by_role("link", name=re.compile("Grants awaiting your sign-off")).click()
     journey.check()
     page.get_by_role("link", name=re.compile("Adult social care to GP")).click()
@@ -96,8 +78,7 @@ def test_custodian_signs_off_a_grant(journey, sharing):
 def test_partnership_admin_drafts_a_grant(journey, sharing):
     admin_user = UserFactory(agency=sharing["dataset"].agency, user_types=["partnership_admin"])
 
-    page = sign_in(journey, admin_user)
-    journey.check()
+    page = journey.sign_in(admin_user)
     page.get_by_role("link", name="Grants").first.click()
     journey.check()
     page.get_by_role("link", name=re.compile("Draft a (new )?grant")).click()
@@ -116,8 +97,7 @@ def test_partnership_admin_drafts_a_grant(journey, sharing):
 def test_ig_officer_reviews_the_access_log(journey, agency):
     officer = UserFactory(agency=agency, user_types=["ig_officer"])
 
-    page = sign_in(journey, officer)
-    journey.check()
+    page = journey.sign_in(officer)
     page.get_by_role("link", name=re.compile("dashboard", re.IGNORECASE)).first.click()
     journey.check()
     expect(page.get_by_role("heading", name="Access log dashboard")).to_be_visible()
@@ -135,8 +115,7 @@ def test_practitioner_declares_a_purpose_first(journey, sharing):
     )
     doctor = UserFactory(agency=practice, role_id=sharing["role"].pk)
 
-    page = sign_in(journey, doctor)
-    journey.check()
+    page = journey.sign_in(doctor)
     page.get_by_role("button", name="Declare your purpose").click()
     journey.check()
     page.get_by_label("Direct care").check()

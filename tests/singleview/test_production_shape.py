@@ -131,3 +131,12 @@ def test_compose_builds_an_image_from_the_project():
     app = _compose()["services"]["web"]
 
     assert (ROOT / app["build"]["dockerfile"]).is_file()
+
+
+def test_the_web_servers_access_log_never_holds_query_strings():
+    """API searches carry personal details in the query string: the log keeps the path only."""
+    command = " ".join(_compose()["services"]["web"]["command"])
+
+    assert "%(U)s" in command
+    assert "%(r)s" not in command
+    assert "%(q)s" not in command

@@ -167,4 +167,4 @@ def test_declaring_never_redirects_off_site(signed_in, world):
         {"purpose": world["direct_care"].pk},
     )
 
-    assert response["Location"] == reverse("landing-practitioner")
+    assert response["Location"] == reverse("search")

@@ -1,7 +1,8 @@
 """Benchmark practitioners' search and person page through gunicorn on PostgreSQL, audit included.
 
     .venv/bin/python benchmarks/person_search.py [--people 1000000] [--duration 60] [--clients 20]
-        [--workers 4] [--worker-class sync] [--threads 1] [--phases search page mixed] [--rebuild]
+        [--phases search page mixed] [--rates 0 100] [--workers 4] [--worker-class sync]
+        [--threads 1] [--rebuild] [--load-only]
 
 What it does:
 1. The store. Its own database, `singleview_person_bench`, on the PostgreSQL server of
@@ -30,13 +31,20 @@ What it does:
    searches made from real records its grants show (two identifiers, or an NHS number; some with
    a nickname, a one-letter typo, day and month swapped, a year only or an unspaced postcode) and
    person pages of people its grants show (records without restrictions).
-4. The load. `wrk` (one connection per practitioner, no think time: each sends its next request
-   as soon as the last is answered), for --duration seconds per phase: `search` (searches only),
-   `page` (person pages only) and `mixed` (half and half), after a --warmup. Latency is timed per
-   request in the Lua script. It prints, per phase and kind: requests, requests per second, p50,
-   p95 and p99 latency, every non-200 answer, the access events written (and checks them against
-   the answers), gunicorn's CPU per request and the load average. Targets: p95 at most 150 ms and
-   at least 100 requests per second, for search and for the person page.
+4. The load. `wrk`, one connection (and thread) per practitioner, for --duration seconds per
+   phase: `search` (searches only), `page` (person pages only) and `mixed` (half and half), after
+   a --warmup, at each of --rates: 0 is a closed loop with no think time (each practitioner sends
+   its next request as soon as the last is answered: the server's capacity, and the latency 20
+   waiting practitioners see at it); a rate paces the practitioners to that many requests a
+   second in all, latency counted from when each request was due (so a server that cannot keep
+   up shows it, with no coordinated omission). Latency is timed per request in the Lua script.
+   It prints, per phase and kind: requests answered 200, requests per second, p50, p95 and p99
+   latency, every non-200 answer, the access events written (checked against the answers), the
+   CPU per request of gunicorn's workers, of their PostgreSQL backends and of wrk, how busy the
+   machine was and with what, the load average, and a reference loop's time: on this shared
+   virtual machine the CPU's speed changes from minute to minute (twice as slow at times) without
+   showing as load or steal, so compare runs with it in mind. Targets: p95 at most 150 ms and at
+   least 100 requests per second, for search and for the person page, closed loop and paced.
 
 Needs `wrk` (Debian: `apt-get install wrk`) and Redis at REDIS_URL's server (database 14 is used).
 """
@@ -58,6 +66,7 @@ import sys
 import tempfile
 import threading
 import time
+import timeit
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -185,6 +194,13 @@ KIND_NAMES = {"S": "search", "P": "person page"}
 
 def _load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _reference_ns() -> float:
+    """Nanoseconds a fixed bit of pure Python takes here now (best of three): the speed of the
+    CPU this process gets, which on a shared virtual machine changes from minute to minute
+    without showing as load or steal."""
+    return min(timeit.repeat("sum(range(100))", number=100_000, repeat=3)) / 100_000 * 1e9
 
 
 def _bench_url(base_url: str) -> str:
@@ -907,6 +923,7 @@ class PhaseResult:
     client_cpu: float
     machine_busy: float
     machine_steal: float
+    reference_ns: tuple[float, float]
     load_before: str
     load_after: str
 
@@ -956,6 +973,7 @@ def wrk_run(
     script = work / "person_search.lua"
     script.write_text(WRK_SCRIPT)
     before_id = _last_event_id()
+    reference_before = _reference_ns()
     client_before = os.times()
     load_before = _load_average()
     with CpuMeter(server.pid) as meter:
@@ -980,6 +998,7 @@ def wrk_run(
         )
         load_after = _load_average()
         client_after = os.times()
+    reference_after = _reference_ns()
     time.sleep(2)  # requests still in flight when wrk stopped finish (and are audited)
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, Counter[int]] = defaultdict(Counter)
@@ -1014,6 +1033,7 @@ def wrk_run(
         - (client_before.children_user + client_before.children_system),
         machine_busy=meter.machine_busy,
         machine_steal=meter.machine_steal,
+        reference_ns=(reference_before, reference_after),
         load_before=load_before,
         load_after=load_after,
     )
@@ -1095,7 +1115,8 @@ def phase_print(result: PhaseResult) -> list[str]:
         f"{ours / result.seconds:.2f} of them this benchmark's (gunicorn, its PostgreSQL "
         f"backends, wrk), {max(result.machine_busy - ours, 0) / result.seconds:.2f} everything "
         f"else (other agents' work, PostgreSQL's own background processes); hypervisor steal "
-        f"{result.machine_steal / result.seconds:.2f}"
+        f"{result.machine_steal / result.seconds:.2f}; reference loop (sum(range(100))) "
+        f"{result.reference_ns[0]:.0f} ns before, {result.reference_ns[1]:.0f} ns after"
     )
     return missed
 
@@ -1138,7 +1159,11 @@ def main() -> None:
         )
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/singleview")
     url = _bench_url(base_url)
-    print(f"Load average at start: {_load_average()} ({os.cpu_count()} cores)", flush=True)
+    print(
+        f"Load average at start: {_load_average()} ({os.cpu_count()} cores; reference loop "
+        f"{_reference_ns():.0f} ns)",
+        flush=True,
+    )
     wanted = {
         "people": str(arguments.people),
         "seed": str(arguments.seed),

@@ -12,11 +12,13 @@ What it does:
 3. For each size, in a fresh process (so its peak RSS is its own): creates a partnership, an
    agency, the GP registrations dataset and a partner IT user; receives the file through
    `extract_receive` (SHA-256 of the content, stored under a temporary MEDIA_ROOT); then runs
-   `extract_process` with the MATCH STEP SWITCHED OFF (`match_records=False`): validate
-   (streaming), stage (COPY into an UNLOGGED staging table), normalise (duplicate keys),
-   publish (one transaction into SourceRecord). Then a second, changed full extract of the same
-   size (1% of rows dropped, 1% changed) is processed the same way: the reload path (update and
-   retire).
+   `extract_process` with the MATCH STEP SWITCHED OFF (`match_records=False`). The dataset has
+   no records yet, so this first load validates (streaming) and COPYs good rows straight into
+   SourceRecord in one transaction, then publishes (the commit runs the deferred foreign-key
+   checks). Then a second, changed full extract of the same size (1% of rows dropped, 1%
+   changed) goes the reload path: validate and COPY into an UNLOGGED staging table, stage
+   (unique index), normalise (duplicate keys, statistics), publish (retire, update, insert in
+   one transaction).
 
 It prints, per size: rows per second for the pipeline (validate to publish) and including the
 upload's digest, seconds per step, and the process's peak RSS. The PostgreSQL server's own
@@ -40,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "singleview_bench"
 DATASET_CODE = "gp_registrations"
+TARGET_ROWS_PER_S = 50_000
 
 
 def _bench_url(base_url: str) -> str:
@@ -247,6 +250,16 @@ def _report(size: int, result: dict[str, object]) -> None:
         )
         print(f"              steps: {steps}")
     print(f"  peak RSS of the pipeline process: {result['peak_rss_mib']:.0f} MiB")
+    slowest = min(
+        part["end_to_end_rows_per_s"]
+        for label in ("first load", "reload")
+        if isinstance(part := result[label], dict)
+    )
+    verdict = "met" if slowest >= TARGET_ROWS_PER_S else "NOT met"
+    print(
+        f"  target {TARGET_ROWS_PER_S:,} rows/s end to end (upload digest included): {verdict} "
+        f"(slower of the two: {slowest:,.0f} rows/s)"
+    )
 
 
 def main() -> None:

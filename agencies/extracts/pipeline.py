@@ -20,10 +20,13 @@ One run of an extract goes through five steps, each safe to repeat:
    rows are written into `SourceRecord`, records a full extract no longer has (or a delta marks
    D) are retired, records that reappear are un-retired, the new and changed records are linked
    to persons (`matching.services.source_records_link`), and the extract, the run and the
-   dataset's publication are marked published. A dataset's first load (no records yet) is one
-   INSERT in key order, with nothing to retire, update or compare. Readers see the previous
-   version until the commit and never a mix; a run killed before the commit leaves the store as
-   it was, and a repeat after the commit finds the extract published and does nothing.
+   dataset's publication are marked published. Readers see the previous version until the
+   commit and never a mix; a run killed before the commit leaves the store as it was, and a
+   repeat after the commit finds the extract published and does nothing.
+
+A dataset's first load on PostgreSQL (no records yet, so nothing to retire, update or compare)
+skips the staging table: `_first_load` validates and COPYs good rows straight into the store in
+one transaction, then publishes in it (ADR 0008).
 """
 
 from __future__ import annotations
@@ -36,9 +39,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F, Q
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from agencies.extracts.schema import DEMOGRAPHIC_COLUMNS, ExtractSchema
@@ -185,12 +191,47 @@ def _now() -> datetime:
     return timezone.now()
 
 
+# While a first load holds its transaction open (`_first_load`), progress is written through a
+# connection of its own, so that the progress page sees it before the commit.
+_progress_connection: BaseDatabaseWrapper | None = None
+
+
 def _progress(run: ExtractRun, **fields: Any) -> None:
     """Write progress at once (outside any transaction), so the progress page sees it."""
     fields["heartbeat_at"] = _now()
     for name, value in fields.items():
         setattr(run, name, value)
-    ExtractRun.objects.filter(pk=run.pk).update(**fields)
+    if _progress_connection is None:
+        ExtractRun.objects.filter(pk=run.pk).update(**fields)
+        return
+    query = UpdateQuery(ExtractRun)
+    query.add_update_values(fields)
+    query.add_q(Q(pk=run.pk))
+    sql, params = query.get_compiler(connection=_progress_connection).as_sql()
+    with _progress_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@contextmanager
+def _progress_on_own_connection() -> Iterator[None]:
+    """Progress written inside the block goes through a second, autocommit connection to the
+    same database. Nothing else may write the run's row inside the block before that writing
+    ends (the two connections would wait for each other)."""
+    global _progress_connection
+    wrapper = connections[connection.alias]
+    own = type(wrapper)({**wrapper.settings_dict}, alias=f"{wrapper.alias}-progress")
+    _progress_connection = own
+    try:
+        yield
+    finally:
+        _progress_connection_done()
+        own.close()
+
+
+def _progress_connection_done() -> None:
+    """Progress from here on is written on the run's own connection again."""
+    global _progress_connection
+    _progress_connection = None
 
 
 @contextmanager
@@ -243,20 +284,44 @@ def copy_line(staged: StagedRow) -> str:
 class Validated:
     reader: ExtractReader
     rows_staged: int  # as the database counted them
+    rows_expected: int = 0  # a first load's: the rows it wrote into the store
 
 
-def validate(*, run: ExtractRun, schema: ExtractSchema, log: ProblemLog) -> Validated:
+@dataclass(frozen=True)
+class _StoreTarget:
+    """Where a first load's rows go: straight into the store, as the dataset's records."""
+
+    dataset_id: int
+    now: datetime
+    written: list[int]  # rows sent to the server, counted as they are sent
+
+    def loader(self, run_id: int, rows: Iterator[StagedRow]) -> tuple[bool, int]:
+        return _copy_store_segment(self, rows)
+
+
+def validate(
+    *,
+    run: ExtractRun,
+    schema: ExtractSchema,
+    log: ProblemLog,
+    into_store: _StoreTarget | None = None,
+) -> Validated:
     """Step 1: stream the file through the validator; good rows (and hold rows) go into the
     run's staging table as they pass (PostgreSQL: COPY, in segments so that progress can be
-    written between them; the server loads one batch while the next is validated)."""
+    written between them; the server loads one batch while the next is validated). A first
+    load (`into_store`) COPYs its good rows straight into the store instead (`_first_load`)."""
     extract = run.extract
-    stage_table_create(run.pk)
+    if into_store is None:
+        stage_table_create(run.pk)
     reader = ExtractReader(schema, kind=extract.kind, problems=log)  # type: ignore[arg-type]
     content = max(extract.content_bytes, 1)
     rows_staged = 0
     with extract.file.open("rb") as handle:
         rows = reader.rows(_innermost(handle))
-        loader = _copy_segment if _is_postgres() else _insert_segment
+        if into_store is not None:
+            loader = into_store.loader
+        else:
+            loader = _copy_segment if _is_postgres() else _insert_segment
         while True:
             more, stored = loader(run.pk, rows)
             rows_staged += stored
@@ -274,7 +339,8 @@ def validate(*, run: ExtractRun, schema: ExtractSchema, log: ProblemLog) -> Vali
         rows_done=reader.rows_total,
         rows_rejected=reader.rows_rejected,
     )
-    return Validated(reader=reader, rows_staged=rows_staged)
+    expected = sum(into_store.written) if into_store is not None else 0
+    return Validated(reader=reader, rows_staged=rows_staged, rows_expected=expected)
 
 
 def _copy_segment(run_id: int, rows: Iterator[StagedRow]) -> tuple[bool, int]:
@@ -298,6 +364,50 @@ def _copy_segment(run_id: int, rows: Iterator[StagedRow]) -> tuple[bool, int]:
                         break
             if batch:
                 copy.write("".join(batch))
+        return more, cursor.rowcount
+
+
+_STORE_COLUMNS = ("dataset_id", "source_key", *DEMOGRAPHIC_COLUMNS, "payload")
+_STORE_COPY_TABS = len(_STORE_COLUMNS) - 2  # tabs between the values after the dataset id
+
+
+def _copy_store_segment(target: _StoreTarget, rows: Iterator[StagedRow]) -> tuple[bool, int]:
+    """A first load's `_copy_segment`: up to SEGMENT_ROWS rows COPYed into the store itself, as
+    current records of the dataset. Only rows to add (U) are written: on a first load there is
+    no record for a hold row to keep, or for a delta's D row to retire."""
+    # first_seen_at and updated_at take their database default: the transaction's start time,
+    # which is `target.now`.
+    record = SourceRecord._meta.db_table
+    sql = f"COPY {record} ({', '.join(_STORE_COLUMNS)}) FROM STDIN"
+    prefix = f"{int(target.dataset_id)}\t"
+    batch: list[str] = []
+    count = 0
+    written = 0
+    more = False
+    with connection.cursor() as cursor:
+        with cursor.copy(sql) as copy:
+            for staged in rows:
+                count += 1
+                if staged[1] == "U":
+                    body = "\t".join(staged[2:])
+                    if (
+                        "\\" in body
+                        or "\n" in body
+                        or "\r" in body
+                        or body.count("\t") != _STORE_COPY_TABS
+                    ):
+                        body = "\t".join([value.translate(_COPY_ESCAPES) for value in staged[2:]])
+                    batch.append(f"{prefix}{body}\n")
+                    written += 1
+                    if len(batch) == COPY_BATCH_ROWS:
+                        copy.write("".join(batch))
+                        batch.clear()
+                if count >= SEGMENT_ROWS:
+                    more = True
+                    break
+            if batch:
+                copy.write("".join(batch))
+        target.written.append(written)
         return more, cursor.rowcount
 
 
@@ -527,10 +637,15 @@ def _link(*, dataset: Dataset, now: datetime) -> int:
     return summary.linked_to_existing + summary.new_persons
 
 
-def publish(*, run: ExtractRun, match: bool) -> PublishResult:
+def publish(
+    *, run: ExtractRun, match: bool, loaded: tuple[datetime, int] | None = None
+) -> PublishResult:
     """Steps 4 and 5 in one transaction: move the staged rows into the store, link new and
     changed records, mark everything published. Idempotent: an extract already published (or
-    overtaken by a newer published one) is left alone."""
+    overtaken by a newer published one) is left alone.
+
+    A first load calls this inside its own transaction, its records already written
+    (`loaded`: the time they were written with, and how many): only the rest is done here."""
     extract = run.extract
     table = stage_table(run.pk)
     begun = time.perf_counter()
@@ -549,23 +664,30 @@ def publish(*, run: ExtractRun, match: bool) -> PublishResult:
         ).exists()
         if newer:
             return PublishResult(0, 0, 0, 0, superseded=True)
-        now = _now()
-        params = {
-            "now": connection.ops.adapt_datetimefield_value(now),
-            "dataset": dataset.pk,
-        }
-        # Checked under the dataset's lock: no other publish of the dataset can add records.
-        first_load = not _dataset_has_records(dataset.pk)
         counts = {"inserted": 0, "updated": 0, "retired": 0}
-        with connection.cursor() as cursor:
-            for name, statement in _publish_sql(table, extract.kind, first_load=first_load):
-                cursor.execute(statement, params)
-                counts[name] = max(cursor.rowcount, 0)
+        now = _now()
+        # The records this publish wrote or changed carry this time (a first load's, the
+        # database's: its records took their default, the transaction's start).
+        written_at = now
+        if loaded is not None:
+            written_at, counts["inserted"] = loaded
+            first_load = True
+        else:
+            params = {
+                "now": connection.ops.adapt_datetimefield_value(now),
+                "dataset": dataset.pk,
+            }
+            # Checked under the dataset's lock: no other publish of the dataset can add records.
+            first_load = not _dataset_has_records(dataset.pk)
+            with connection.cursor() as cursor:
+                for name, statement in _publish_sql(table, extract.kind, first_load=first_load):
+                    cursor.execute(statement, params)
+                    counts[name] = max(cursor.rowcount, 0)
         inserted, updated, retired = counts["inserted"], counts["updated"], counts["retired"]
         linked = 0
         if match:
             started = time.perf_counter()
-            linked = _link(dataset=dataset, now=now)
+            linked = _link(dataset=dataset, now=written_at)
             match_seconds = time.perf_counter() - started
             run.step_timings = {**run.step_timings, ExtractRunStep.MATCH: round(match_seconds, 3)}
         # After a first load every record is current; otherwise they are counted.
@@ -666,10 +788,125 @@ def run_execute(*, run: ExtractRun, schema: ExtractSchema, limits: PipelineLimit
         stage_table_drop(run.pk)
 
 
+class _Rejected(Exception):
+    """A first load's file has problems enough to reject it: nothing of it is kept."""
+
+
+class _NotFirstLoad(Exception):
+    """A first load cannot go straight into the store after all."""
+
+
+def _first_load_possible(extract: Extract) -> bool:
+    return (
+        _is_postgres()
+        and not extract.validate_only
+        and not _dataset_has_records(extract.dataset_id)
+    )
+
+
+def _first_load(
+    *, run: ExtractRun, schema: ExtractSchema, limits: PipelineLimits, log: ProblemLog
+) -> bool:
+    """A dataset's first load (PostgreSQL; it has no records yet, current or retired), in ONE
+    transaction that takes the dataset's row lock: the file is validated and its good rows
+    COPYed straight into the store as they pass (the server writes them and their indexes while
+    the next rows are validated), then linked and published (`publish`). Readers see nothing
+    of the dataset until the commit. A file rejected whole (fatal problems, or too many bad
+    rows) is rolled back: nothing of it is kept. Progress is written through a connection of
+    its own, so that it shows while the transaction is open.
+
+    Returns whether the run ended here. It did not when a record reference is on more than one
+    row (the store's unique index refuses the second): everything is rolled back and the caller
+    goes through the staging table instead, where duplicates are set aside and reported."""
+    extract = run.extract
+    try:
+        with _progress_on_own_connection(), transaction.atomic():
+            dataset = Dataset.objects.select_for_update().get(pk=extract.dataset_id)
+            if _dataset_has_records(dataset.pk):
+                raise _NotFirstLoad  # another worker published it first
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT CURRENT_TIMESTAMP")  # the transaction's start
+                (started,) = cursor.fetchone()
+            target = _StoreTarget(dataset_id=dataset.pk, now=started, written=[])
+            with _step(run, ExtractRunStep.VALIDATE):
+                validated = validate(run=run, schema=schema, log=log, into_store=target)
+            reader = validated.reader
+            if reader.fatal:
+                raise _Rejected
+            with _step(run, ExtractRunStep.STAGE):
+                if validated.rows_staged != validated.rows_expected:
+                    raise StepFailed(
+                        f"The store took {validated.rows_staged} rows where "
+                        f"{validated.rows_expected} were sent."
+                    )
+            with _step(run, ExtractRunStep.NORMALISE):
+                # Duplicate references were refused by the store's unique index.
+                if over_threshold(
+                    rows_rejected=reader.rows_rejected,
+                    rows_total=reader.rows_total,
+                    threshold=limits.threshold,
+                ):
+                    raise _Rejected
+            logger.info("Run %s loaded %s rows; publishing.", run.pk, validated.rows_staged)
+            # From here on the run's row is written on this transaction's connection only.
+            _progress_connection_done()
+            _record_problems(run, log)
+            _progress(
+                run,
+                **_counts(run),
+                step=ExtractRunStep.PUBLISH,
+                progress=STEP_PROGRESS[ExtractRunStep.PUBLISH],
+            )
+            publishing = time.perf_counter()
+            publish(
+                run=run,
+                match=run.match_records,
+                loaded=(target.now, validated.rows_staged),
+            )
+    except _NotFirstLoad:
+        return False
+    except (IntegrityError, psycopg.errors.UniqueViolation) as error:
+        if "source_record_unique" not in str(error):
+            raise
+        logger.info("Run %s has a record reference on more than one row; staging it.", run.pk)
+        return False
+    except _Rejected:
+        reader = validated.reader
+        if not reader.fatal:
+            log.add(
+                threshold_problem(
+                    rows_rejected=reader.rows_rejected,
+                    rows_total=reader.rows_total,
+                    threshold=limits.threshold,
+                )
+            )
+        _progress(run, **_counts(run))
+        _record_problems(run, log)
+        _end_without_publishing(run, ExtractRunStatus.REJECTED)
+        return True
+    # The publish step's time includes the commit, where the deferred foreign-key checks run.
+    match_seconds = run.step_timings.get(ExtractRunStep.MATCH, 0.0)
+    publish_seconds = time.perf_counter() - publishing - match_seconds
+    run.step_timings = {**run.step_timings, ExtractRunStep.PUBLISH: round(publish_seconds, 3)}
+    ExtractRun.objects.filter(pk=run.pk).update(step_timings=run.step_timings)
+    return True
+
+
+def _counts(run: ExtractRun) -> dict[str, Any]:
+    """What the validate step wrote through the progress connection, to be written again on
+    the run's own connection: the run's final state never depends on that connection."""
+    fields = ("rows_total", "rows_done", "rows_rejected", "step_timings")
+    return {name: getattr(run, name) for name in fields}
+
+
 def _run_steps(
     *, run: ExtractRun, schema: ExtractSchema, limits: PipelineLimits, log: ProblemLog
 ) -> ExtractRun:
     extract = run.extract
+    if _first_load_possible(extract):
+        if _first_load(run=run, schema=schema, limits=limits, log=log):
+            return run
+        log = ProblemLog(limits.problem_cap)  # validated again, through the staging table
     with _step(run, ExtractRunStep.VALIDATE):
         validated = validate(run=run, schema=schema, log=log)
     reader = validated.reader

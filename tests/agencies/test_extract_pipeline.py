@@ -332,13 +332,14 @@ def test_the_store_after_a_killed_and_rerun_extract_equals_a_clean_run(
 
 
 def test_a_run_that_died_silently_is_run_again_once_stale(it_user, dataset, monkeypatch):
-    # Given a run that died during staging without recording anything (no exception handler ran)
+    # Given a run that died while validating without recording anything (no exception handler
+    # ran)
     receipt = services.extract_receive(user=it_user, dataset=dataset, upload=upload(FIRST))
 
     def die(**kwargs):
         raise Killed
 
-    monkeypatch.setattr(pipeline, "stage", die)
+    monkeypatch.setattr(pipeline, "validate", die)
     with pytest.raises(Killed):
         services.extract_process(extract_id=receipt.extract.pk)
     monkeypatch.undo()
@@ -429,10 +430,10 @@ def test_the_nightly_run_processes_every_agency_and_one_failure_blocks_no_other(
         )
     real_publish = pipeline.publish
 
-    def publish(*, run, match):
+    def publish(*, run, match, **kwargs):
         if run.extract.dataset_id == broken.pk:
             raise RuntimeError("disk full")
-        return real_publish(run=run, match=match)
+        return real_publish(run=run, match=match, **kwargs)
 
     monkeypatch.setattr(pipeline, "publish", publish)
 
@@ -615,7 +616,7 @@ def _publish_statements(captured):
 
 
 @pytest.mark.postgres
-def test_a_first_load_is_one_insert_and_a_large_reload_refreshes_the_stores_statistics(
+def test_a_first_load_is_copied_into_the_store_and_a_large_reload_refreshes_its_statistics(
     it_user, dataset, monkeypatch
 ):
     # Given every extract counts as large
@@ -627,10 +628,14 @@ def test_a_first_load_is_one_insert_and_a_large_reload_refreshes_the_stores_stat
     with CaptureQueriesContext(connection) as reload:
         send(user=it_user, dataset=dataset, data=csv_bytes(row("A1", given_name="Anne")))
 
-    # Then the first is a single insert, with nothing analysed; the second analyses the staging
-    # table and the store before it retires, updates and inserts
+    # Then the first is COPYed straight into the store (no INSERT), with nothing analysed; the
+    # second analyses the staging table and the store before it retires, updates and inserts
     assert first.status == ExtractRunStatus.PUBLISHED
-    assert _publish_statements(first_load) == [["INSERT", "INTO", "agencies_sourcerecord"]]
+    assert first.inserted == 3
+    assert _publish_statements(first_load) == []
+    assert [q["sql"] for q in first_load.captured_queries if "_extract_stage_" in q["sql"]] == [
+        f"DROP TABLE IF EXISTS {pipeline.stage_table(first.pk)}"
+    ]
     stage = pipeline.stage_table(ExtractRun.objects.latest("pk").pk)
     assert _publish_statements(reload) == [
         ["ANALYZE", stage, "(action,"],
@@ -674,3 +679,113 @@ def test_a_dataset_whose_records_are_all_retired_is_not_loaded_as_new(it_user, d
         "A3": ("Dee", "SN5 6JU", True),
     }
     assert DatasetPublication.objects.get(dataset=dataset).records_current == 2
+
+
+# A dataset's first load (PostgreSQL: straight into the store, in one transaction) -----------------
+
+
+def test_a_first_load_with_a_reference_on_two_rows_reports_both_and_loads_the_rest(
+    it_user, dataset, settings
+):
+    # Given a dataset with no records, and a corpus file with REF001 twice
+    settings.EXTRACT_ERROR_THRESHOLD = 0.9
+    path = CORPUS / "duplicate_source_key--same-key-twice.csv"
+
+    # When it is processed
+    run = send(user=it_user, dataset=dataset, data=path.read_bytes())
+
+    # Then both rows of REF001 are problems, REF001 is not loaded and the others are, once
+    assert run.status == ExtractRunStatus.PUBLISHED
+    problems = run.problems.filter(code="duplicate_source_key")
+    assert sorted(problem.row for problem in problems) == [2, 5]
+    assert set(_store(dataset)) == {"REF002", "REF003"}
+    assert SourceRecord.objects.filter(dataset=dataset).count() == 2
+
+
+def test_a_first_load_above_the_error_threshold_loads_nothing(it_user, dataset, settings):
+    # Given a dataset with no records and a file with 2 bad rows in 3, over a 50% threshold
+    settings.EXTRACT_ERROR_THRESHOLD = 0.5
+    bad = csv_bytes(row("A1", postcode="bad"), row("A2", nhs_number="1"), row("A9"))
+
+    # When it is processed
+    run = send(user=it_user, dataset=dataset, data=bad)
+
+    # Then it is rejected whole, with its counts and problems, and the store has nothing of it
+    assert run.status == ExtractRunStatus.REJECTED
+    assert (run.rows_total, run.rows_rejected) == (3, 2)
+    assert set(run.problems.values_list("code", flat=True)) == {
+        "postcode",
+        "nhs_number",
+        "error_threshold",
+    }
+    assert not SourceRecord.objects.filter(dataset=dataset).exists()
+    assert not DatasetPublication.objects.filter(dataset=dataset, last_extract__isnull=False)
+
+
+def test_a_first_load_killed_after_its_rows_were_written_is_rerun_once(
+    it_user, dataset, monkeypatch
+):
+    # Given a first load killed inside its transaction, after its rows went into the store
+    receipt = services.extract_receive(user=it_user, dataset=dataset, upload=upload(FIRST))
+    real_link = pipeline._link
+
+    def die(**kwargs):
+        real_link(**kwargs)
+        raise RuntimeError("killed after linking, before the commit")
+
+    monkeypatch.setattr(pipeline, "_link", die)
+    failed = services.extract_process(extract_id=receipt.extract.pk)
+    monkeypatch.undo()
+
+    # When it is run again
+    stored_after_kill = SourceRecord.objects.filter(dataset=dataset).count()
+    rerun = services.extract_process(extract_id=receipt.extract.pk)
+
+    # Then the killed run left nothing, and the re-run loaded each record and link once
+    assert failed.status == ExtractRunStatus.FAILED
+    assert stored_after_kill == 0
+    assert rerun.status == ExtractRunStatus.PUBLISHED
+    assert rerun.inserted == 3
+    assert SourceRecord.objects.filter(dataset=dataset).count() == 3
+    assert Link.objects.filter(source_record__dataset=dataset).count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_during_a_first_load_others_see_its_progress_and_none_of_its_records(agency, monkeypatch):
+    # Given a dataset with no records
+    user = partner_it(agency)
+    dataset = corpus_dataset(agency=agency)
+    settings_dict = connection.settings_dict
+    seen = {}
+    real_link = pipeline._link
+
+    def look_from_another_connection(**kwargs):
+        # Inside the first load's transaction, after its records were written
+        with psycopg.connect(
+            dbname=settings_dict["NAME"],
+            user=settings_dict["USER"],
+            password=settings_dict["PASSWORD"] or None,
+            host=settings_dict["HOST"],
+            port=settings_dict["PORT"] or 5432,
+        ) as other:
+            seen["records"] = other.execute(
+                "SELECT count(*) FROM agencies_sourcerecord WHERE dataset_id = %s", [dataset.pk]
+            ).fetchone()[0]
+            seen["run"] = other.execute(
+                "SELECT status, rows_total, rows_done, step FROM agencies_extractrun "
+                "WHERE extract_id IN (SELECT id FROM agencies_extract WHERE dataset_id = %s)",
+                [dataset.pk],
+            ).fetchone()
+        return real_link(**kwargs)
+
+    monkeypatch.setattr(pipeline, "_link", look_from_another_connection)
+
+    # When its first extract is published
+    run = send(user=user, dataset=dataset, data=FIRST)
+
+    # Then a reader during the load saw the run's progress but no record; afterwards all three
+    assert seen["records"] == 0
+    assert seen["run"] == (ExtractRunStatus.RUNNING, 3, 3, "normalise")
+    assert run.status == ExtractRunStatus.PUBLISHED
+    assert SourceRecord.objects.filter(dataset=dataset).count() == 3

@@ -16,5 +16,7 @@ class AgenciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from agencies import reference  # noqa: F401 - connects its signals
+
         # Permissions exist only after migrate; the groups get theirs then, every time.
         post_migrate.connect(_sync_user_type_permissions, dispatch_uid="user_type_permissions")

@@ -279,8 +279,8 @@ def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> d
         "address, nhs_number, payload, first_seen_at, updated_at"
     )
     entry_columns = (
-        "source_record_id, partnership_id, nhs_number, birth, birth_year, family_code, "
-        "postcode, district"
+        "source_record_id, partnership_id, dataset_id, nhs_number, birth, birth_year, "
+        "family_code, postcode, district"
     )
     now = timezone.now().isoformat()
     datasets = {d.code: d for d in Dataset.objects.filter(agency__partnership_id=partnership_id)}
@@ -322,7 +322,7 @@ def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> d
                         )
                     )
                     entries.append(
-                        f"{next_id}\t{partnership_id}\t"
+                        f"{next_id}\t{partnership_id}\t{dataset.pk}\t"
                         + "\t".join("\\N" if value is None else str(value) for value in keys)
                         + "\n"
                     )
@@ -643,7 +643,7 @@ def search_terms(rng: random.Random, record: tuple[Any, ...]) -> dict[str, str]:
 
 def clients_prepare(*, count: int, seed: int) -> list[Client]:
     """Sessions (signed in, TOTP-verified, purpose declared) and request lists per client."""
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.backends.cached_db import SessionStore
     from django.contrib.sessions.models import Session
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -678,7 +678,7 @@ def clients_prepare(*, count: int, seed: int) -> list[Client]:
             raise SystemExit(f"{user.username} has no confirmed TOTP device.")
         store = SessionStore()
         store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        store["_auth_user_backend"] = "agencies.backends.StaffBackend"
         store["_auth_user_hash"] = user.get_session_auth_hash()
         store["otp_device_id"] = device.persistent_id
         store[SIGNED_IN_AT] = now.isoformat()

@@ -216,6 +216,11 @@ class SearchEntry(models.Model):
     partnership = models.ForeignKey(
         "agencies.Partnership", on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # The record's dataset, last in every index: a search reads only the entries of datasets
+    # the user's grants cover, without visiting the rows of the others.
+    dataset = models.ForeignKey(
+        "agencies.Dataset", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     nhs_number = models.CharField(max_length=10, blank=True)
     birth = models.CharField(max_length=10, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -226,25 +231,27 @@ class SearchEntry(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["partnership", "nhs_number"],
-                name="search_nhs_idx",
+                fields=["partnership", "nhs_number", "dataset"],
+                name="search_nhs_dataset_idx",
                 condition=~models.Q(nhs_number=""),
             ),
             models.Index(
-                fields=["partnership", "birth"],
-                name="search_birth_idx",
+                fields=["partnership", "birth", "dataset"],
+                name="search_birth_dataset_idx",
                 condition=~models.Q(birth=""),
             ),
             models.Index(
-                fields=["partnership", "family_code", "birth_year"], name="search_family_year_idx"
+                fields=["partnership", "family_code", "birth_year", "dataset"],
+                name="search_family_year_ds_idx",
             ),
             models.Index(
-                fields=["partnership", "postcode"],
-                name="search_postcode_idx",
+                fields=["partnership", "postcode", "dataset"],
+                name="search_postcode_dataset_idx",
                 condition=~models.Q(postcode=""),
             ),
             models.Index(
-                fields=["partnership", "family_code", "district"], name="search_family_district_idx"
+                fields=["partnership", "family_code", "district", "dataset"],
+                name="search_family_district_ds_idx",
             ),
         ]
 

@@ -841,6 +841,7 @@ def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] |
         SearchEntry(
             source_record_id=pk,
             partnership_id=partnership_id,
+            dataset_id=dataset_id,
             **asdict(
                 keys_for(
                     family_name=family_name,
@@ -850,8 +851,8 @@ def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] |
                 )
             ),
         )
-        for pk, family_name, date_of_birth, postcode, nhs_number in records.values_list(
-            "pk", "family_name", "date_of_birth", "postcode", "nhs_number"
+        for pk, dataset_id, family_name, date_of_birth, postcode, nhs_number in records.values_list(
+            "pk", "dataset_id", "family_name", "date_of_birth", "postcode", "nhs_number"
         ).iterator(chunk_size=5000)
     )
     written = 0

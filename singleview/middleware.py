@@ -53,19 +53,7 @@ class SessionTimeoutMiddleware:
                 LAST_SEEN_AT not in request.session or now - last_seen_at >= LAST_SEEN_RESOLUTION
             ):
                 request.session[LAST_SEEN_AT] = now.isoformat()
-            if isinstance(request.user, User):
-                _related_load(request.user)
         return self.get_response(request)
-
-
-def _related_load(user: User) -> None:
-    """The user's agency (with its partnership and organisation type) and role, in one query:
-    nearly every page reads them, which otherwise costs a query each."""
-    related = User.objects.select_related(
-        "agency__partnership", "agency__organisation_type", "role"
-    ).get(pk=user.pk)
-    user.agency = related.agency
-    user.role = related.role
 
 
 def _stored_time(request: HttpRequest, key: str) -> datetime | None:

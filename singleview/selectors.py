@@ -17,8 +17,9 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from agencies import reference
 from agencies.extracts.freshness import Freshness, freshness_of
-from agencies.models import Dataset, DatasetField, FieldType, SourceRecord, User
+from agencies.models import Dataset, FieldType, SourceRecord, User
 from audit import events
 from audit.alerts import alert_break_glass
 from audit.models import Action
@@ -243,18 +244,6 @@ def _shown_fields(
     )
 
 
-def _field_labels(dataset_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int, str, str]]:
-    """(position, label, field type) of each field of the datasets, by (dataset id, name)."""
-    return {
-        (dataset_id, name): (position, label, field_type)
-        for dataset_id, name, position, label, field_type in DatasetField.objects.filter(
-            dataset_id__in=set(dataset_ids)
-        )
-        .order_by()  # into a dict: the default ordering only adds two joins and a sort
-        .values_list("dataset_id", "name", "position", "label", "field_type")
-    }
-
-
 def _decide(
     snapshot: policy.PolicySnapshot, records: Sequence[SourceRecord]
 ) -> dict[int, policy.Disclosure]:
@@ -342,7 +331,7 @@ def person_search(
         SearchEntry.objects.filter(
             _search_lookups(query),
             partnership_id=user.agency.partnership_id,
-            source_record__dataset_id__in=sorted(snapshot.dataset_ids),
+            dataset_id__in=sorted(snapshot.dataset_ids),
             source_record__retired_at__isnull=True,
             source_record__links__status=LinkStatus.ACTIVE,
         ).values_list(
@@ -378,17 +367,14 @@ def person_search(
     persons = Person.objects.only("public_id", "partnership_id", "merged_into_id").in_bulk(
         ranked[:limit]
     )
-    result_datasets = (
-        Dataset.objects.select_related("agency")
-        .only("code", "name", "agency__name")
-        .in_bulk({record.dataset_id for person_id in ranked[:limit] for record in shown[person_id]})
+    details = reference.dataset_details(
+        {record.dataset_id for person_id in ranked[:limit] for record in shown[person_id]}
     )
-    for person_id in ranked[:limit]:
-        for record in shown[person_id]:
-            record.dataset = result_datasets[record.dataset_id]
     results: list[SearchResult] = []
     disclosed: list[policy.Disclosure] = []
-    labels = _field_labels({record.dataset_id for records in shown.values() for record in records})
+    labels = reference.field_labels(
+        {record.dataset_id for records in shown.values() for record in records}
+    )
     related = _related_persons(
         user=user,
         person_ids=[
@@ -403,9 +389,9 @@ def person_search(
         demographics: dict[str, ShownField] = {}
         for record in sorted(shown[person_id], key=lambda r: (r.pk != matched.pk, r.pk)):
             disclosure = decisions[record.pk]
+            about = details[record.dataset_id]
             datasets.setdefault(
-                record.dataset_id,
-                KnownTo(record.dataset.code, record.dataset.name, record.dataset.agency.name),
+                record.dataset_id, KnownTo(about.code, about.name, about.agency_name)
             )
             if disclosure.requires_legitimate_relationship and person_id not in related:
                 disclosure = replace(disclosure, level=DisclosureLevel.KNOWN_TO, fields=frozenset())
@@ -505,7 +491,7 @@ def _cards(
         decisions[group[0].pk].requires_legitimate_relationship for group in by_dataset.values()
     )
     related = needs_relationship and relationship_in_force(user=user, person=person)
-    labels = _field_labels(by_dataset)
+    labels = reference.field_labels(by_dataset)
     now = timezone.now()
     cards = []
     for group in by_dataset.values():

@@ -108,7 +108,8 @@ AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out sign-ins before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the session's user with their agency and role in one query.
+    "agencies.backends.StaffBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -129,6 +130,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "signed-out"
 
 # Sessions: signed out after 30 idle minutes and 12 hours after sign-in, whatever happens.
+# Sessions are read from the cache (Redis in production) and written through to the database,
+# so that every request does not pay for a database read of its session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long a worker process keeps datasets' display details (names, field labels):
+# agencies.reference.
+REFERENCE_DATA_SECONDS = env.int("REFERENCE_DATA_SECONDS", default=60)
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=12))
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())

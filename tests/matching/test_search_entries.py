@@ -31,6 +31,7 @@ def test_a_linked_record_is_searchable_by_its_normalised_keys(record):
 
     assert (entry.birth, entry.postcode, entry.district) == ("1980-01-02", "SN1 4AB", "SN1")
     assert entry.partnership_id == record.dataset.agency.partnership_id
+    assert entry.dataset_id == record.dataset_id
 
 
 def test_a_changed_record_gets_new_keys(record):

@@ -1,0 +1,32 @@
+"""The staff authentication backend: the session's user comes with agency and role at once."""
+
+import pytest
+
+from agencies.backends import StaffBackend
+from tests.factories import RoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_signed_in_user_arrives_with_agency_partnership_and_role(
+    django_assert_num_queries,
+):
+    user = UserFactory()
+    user.role = RoleFactory(partnership=user.agency.partnership)
+    user.save()
+
+    with django_assert_num_queries(1):
+        loaded = StaffBackend().get_user(user.pk)
+        assert loaded is not None
+        assert loaded.agency.partnership == user.agency.partnership
+        assert loaded.agency.organisation_type.code == user.agency.organisation_type.code
+        assert loaded.role == user.role
+
+
+def test_an_inactive_or_unknown_user_is_nobody():
+    user = UserFactory()
+    user.is_active = False
+    user.save()
+
+    assert StaffBackend().get_user(user.pk) is None
+    assert StaffBackend().get_user(987654) is None

@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from machine import reference_ns  # benchmarks/machine.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "singleview_bench"
 DATASET_CODE = "gp_registrations"
@@ -297,6 +299,7 @@ def main() -> None:
             for size in sorted(args.sizes):
                 first, second = files[size]
                 load_before = _load()
+                speed_before = reference_ns()
                 completed = subprocess.run(  # noqa: S603 - this script, with our own file paths
                     [sys.executable, __file__, "--child", str(first), str(second)],
                     check=False,
@@ -311,7 +314,9 @@ def main() -> None:
                 _report(size, json.loads(completed.stdout.strip().splitlines()[-1]))
                 print(
                     f"  load average before this size: {load_before}, after: {_load()} "
-                    "(other work on the machine)"
+                    "(other work on the machine); reference loop (sum(range(100))) "
+                    f"{speed_before:.0f} ns before, {reference_ns():.0f} ns after (this shared "
+                    "machine's CPU speed changes from minute to minute: compare runs with it)"
                 )
         finally:
             _database_drop(base_url)

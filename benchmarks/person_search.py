@@ -66,13 +66,14 @@ import sys
 import tempfile
 import threading
 import time
-import timeit
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from machine import reference_ns  # benchmarks/machine.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "singleview_person_bench"
@@ -194,13 +195,6 @@ KIND_NAMES = {"S": "search", "P": "person page"}
 
 def _load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def _reference_ns() -> float:
-    """Nanoseconds a fixed bit of pure Python takes here now (best of three): the speed of the
-    CPU this process gets, which on a shared virtual machine changes from minute to minute
-    without showing as load or steal."""
-    return min(timeit.repeat("sum(range(100))", number=100_000, repeat=3)) / 100_000 * 1e9
 
 
 def _bench_url(base_url: str) -> str:
@@ -973,7 +967,7 @@ def wrk_run(
     script = work / "person_search.lua"
     script.write_text(WRK_SCRIPT)
     before_id = _last_event_id()
-    reference_before = _reference_ns()
+    reference_before = reference_ns()
     client_before = os.times()
     load_before = _load_average()
     with CpuMeter(server.pid) as meter:
@@ -998,7 +992,7 @@ def wrk_run(
         )
         load_after = _load_average()
         client_after = os.times()
-    reference_after = _reference_ns()
+    reference_after = reference_ns()
     time.sleep(2)  # requests still in flight when wrk stopped finish (and are audited)
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, Counter[int]] = defaultdict(Counter)
@@ -1161,7 +1155,7 @@ def main() -> None:
     url = _bench_url(base_url)
     print(
         f"Load average at start: {_load_average()} ({os.cpu_count()} cores; reference loop "
-        f"{_reference_ns():.0f} ns)",
+        f"{reference_ns():.0f} ns)",
         flush=True,
     )
     wanted = {

@@ -253,8 +253,6 @@ def _setup_django(url: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # 1. The store
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
 
 def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> dict[str, int]:
     """Each extract through the pipeline's reader into SourceRecord, with its search entries."""
@@ -262,6 +260,7 @@ def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> d
 
     from django.utils import timezone
 
+    from agencies.extracts.pipeline import copy_text
     from agencies.extracts.validation import ExtractReader, ProblemLog
     from agencies.models import Dataset, SourceRecord
     from agencies.selectors import dataset_extract_schema
@@ -302,11 +301,7 @@ def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> d
                         continue  # a rejected row (held): never published
                     values = row[2:]
                     _, _, family, birth, _, postcode, _, nhs, _ = values
-                    lines.append(
-                        f"{next_id}{prefix_tail}"
-                        + "\t".join(value.translate(_COPY_ESCAPES) for value in values)
-                        + suffix
-                    )
+                    lines.append(f"{next_id}{prefix_tail}" + copy_text(values) + suffix)
                     keys = astuple(
                         keys_for(
                             family_name=family,

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -268,16 +268,20 @@ def _innermost(handle: Any) -> Any:
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_TABS = len(STAGED_COLUMNS) - 2  # tabs between the values after the row number
+
+
+def copy_text(values: Sequence[str]) -> str:
+    """Values as one line's fields in PostgreSQL's COPY text format (without the line break).
+    Values rarely hold a backslash, tab or line break; only then is each value escaped."""
+    body = "\t".join(values)
+    if "\\" in body or "\n" in body or "\r" in body or body.count("\t") != len(values) - 1:
+        body = "\t".join([value.translate(_COPY_ESCAPES) for value in values])
+    return body
 
 
 def copy_line(staged: StagedRow) -> str:
-    """One staged row in PostgreSQL's COPY text format. Values rarely hold a backslash, tab or
-    line break; only then is each value escaped."""
-    body = "\t".join(staged[1:])
-    if "\\" in body or "\n" in body or "\r" in body or body.count("\t") != _COPY_TABS:
-        body = "\t".join([value.translate(_COPY_ESCAPES) for value in staged[1:]])
-    return f"{staged[0]}\t{body}\n"
+    """One staged row in PostgreSQL's COPY text format."""
+    return f"{staged[0]}\t{copy_text(staged[1:])}\n"
 
 
 @dataclass(frozen=True)
@@ -346,59 +350,48 @@ def validate(
 def _copy_segment(run_id: int, rows: Iterator[StagedRow]) -> tuple[bool, int]:
     """COPY up to SEGMENT_ROWS rows into the staging table: whether rows remain, and how many
     rows the server says it stored."""
-    columns = ", ".join(STAGED_COLUMNS)
-    sql = f"COPY {stage_table(run_id)} ({columns}) FROM STDIN"
-    batch: list[str] = []
-    count = 0
-    more = False
-    with connection.cursor() as cursor:
-        with cursor.copy(sql) as copy:
-            for staged in rows:
-                batch.append(copy_line(staged))
-                count += 1
-                if len(batch) == COPY_BATCH_ROWS:
-                    copy.write("".join(batch))
-                    batch.clear()
-                    if count >= SEGMENT_ROWS:
-                        more = True
-                        break
-            if batch:
-                copy.write("".join(batch))
-        return more, cursor.rowcount
+    sql = f"COPY {stage_table(run_id)} ({', '.join(STAGED_COLUMNS)}) FROM STDIN"
+    more, stored, _ = _copy_in(sql, rows, copy_line)
+    return more, stored
 
 
 _STORE_COLUMNS = ("dataset_id", "source_key", *DEMOGRAPHIC_COLUMNS, "payload")
-_STORE_COPY_TABS = len(_STORE_COLUMNS) - 2  # tabs between the values after the dataset id
 
 
 def _copy_store_segment(target: _StoreTarget, rows: Iterator[StagedRow]) -> tuple[bool, int]:
     """A first load's `_copy_segment`: up to SEGMENT_ROWS rows COPYed into the store itself, as
     current records of the dataset. Only rows to add (U) are written: on a first load there is
-    no record for a hold row to keep, or for a delta's D row to retire."""
-    # first_seen_at and updated_at take their database default: the transaction's start time,
-    # which is `target.now`.
-    record = SourceRecord._meta.db_table
-    sql = f"COPY {record} ({', '.join(_STORE_COLUMNS)}) FROM STDIN"
+    no record for a hold row to keep, or for a delta's D row to retire. first_seen_at and
+    updated_at take their database default: the transaction's start time, `target.now`."""
+    sql = f"COPY {SourceRecord._meta.db_table} ({', '.join(_STORE_COLUMNS)}) FROM STDIN"
     prefix = f"{int(target.dataset_id)}\t"
+
+    def line(staged: StagedRow) -> str | None:
+        return f"{prefix}{copy_text(staged[2:])}\n" if staged[1] == "U" else None
+
+    more, stored, sent = _copy_in(sql, rows, line)
+    target.written.append(sent)
+    return more, stored
+
+
+def _copy_in(
+    sql: str, rows: Iterator[StagedRow], line: Callable[[StagedRow], str | None]
+) -> tuple[bool, int, int]:
+    """One COPY of up to SEGMENT_ROWS rows, each as `line` makes it (None: left out), written to
+    the server in batches: whether rows remain, how many rows the server says it stored, and how
+    many were sent."""
     batch: list[str] = []
     count = 0
-    written = 0
+    sent = 0
     more = False
     with connection.cursor() as cursor:
         with cursor.copy(sql) as copy:
             for staged in rows:
                 count += 1
-                if staged[1] == "U":
-                    body = "\t".join(staged[2:])
-                    if (
-                        "\\" in body
-                        or "\n" in body
-                        or "\r" in body
-                        or body.count("\t") != _STORE_COPY_TABS
-                    ):
-                        body = "\t".join([value.translate(_COPY_ESCAPES) for value in staged[2:]])
-                    batch.append(f"{prefix}{body}\n")
-                    written += 1
+                text = line(staged)
+                if text is not None:
+                    batch.append(text)
+                    sent += 1
                     if len(batch) == COPY_BATCH_ROWS:
                         copy.write("".join(batch))
                         batch.clear()
@@ -407,8 +400,7 @@ def _copy_store_segment(target: _StoreTarget, rows: Iterator[StagedRow]) -> tupl
                     break
             if batch:
                 copy.write("".join(batch))
-        target.written.append(written)
-        return more, cursor.rowcount
+        return more, cursor.rowcount, sent
 
 
 def _insert_segment(run_id: int, rows: Iterator[StagedRow]) -> tuple[bool, int]:

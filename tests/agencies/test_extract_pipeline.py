@@ -529,6 +529,18 @@ def test_freshness_is_404_outside_the_partnership(it_user, dataset, other_partne
         selectors.dataset_freshness(user=outsider, dataset=dataset)
 
 
+def _other_connection():
+    """A connection of another reader of the test database, outside the test's connection."""
+    settings_dict = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"] or None,
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+    )
+
+
 # Atomic publish (PostgreSQL) ---------------------------------------------------------------------
 
 
@@ -539,19 +551,12 @@ def test_readers_see_the_previous_version_until_publish_commits(agency, monkeypa
     user = partner_it(agency)
     dataset = corpus_dataset(agency=agency)
     send(user=user, dataset=dataset, data=FIRST)
-    settings_dict = connection.settings_dict
     seen = {}
     real_link = pipeline._link
 
     def read_from_another_connection(**kwargs):
         # Inside the publish transaction, after the records were written
-        with psycopg.connect(
-            dbname=settings_dict["NAME"],
-            user=settings_dict["USER"],
-            password=settings_dict["PASSWORD"] or None,
-            host=settings_dict["HOST"],
-            port=settings_dict["PORT"] or 5432,
-        ) as other:
+        with _other_connection() as other:
             seen["during"] = other.execute(
                 "SELECT source_key, given_name FROM agencies_sourcerecord "
                 "WHERE dataset_id = %s AND retired_at IS NULL ORDER BY source_key",
@@ -756,19 +761,12 @@ def test_during_a_first_load_others_see_its_progress_and_none_of_its_records(age
     # Given a dataset with no records
     user = partner_it(agency)
     dataset = corpus_dataset(agency=agency)
-    settings_dict = connection.settings_dict
     seen = {}
     real_link = pipeline._link
 
     def look_from_another_connection(**kwargs):
         # Inside the first load's transaction, after its records were written
-        with psycopg.connect(
-            dbname=settings_dict["NAME"],
-            user=settings_dict["USER"],
-            password=settings_dict["PASSWORD"] or None,
-            host=settings_dict["HOST"],
-            port=settings_dict["PORT"] or 5432,
-        ) as other:
+        with _other_connection() as other:
             seen["records"] = other.execute(
                 "SELECT count(*) FROM agencies_sourcerecord WHERE dataset_id = %s", [dataset.pk]
             ).fetchone()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -203,16 +204,17 @@ class User(AbstractUser):
     @property
     def user_types(self) -> frozenset[str]:
         """The user types (UserType values) this user has, from their groups."""
-        labels = {label: value for value, label in UserType.choices}
         cached: frozenset[str] | None = getattr(self, "_user_types", None)
         if cached is None:
-            cached = frozenset(
-                labels[name]
-                for name in self.groups.values_list("name", flat=True)
-                if name in labels
-            )
-            self._user_types = cached
+            cached = self.user_types_hold(self.groups.values_list("name", flat=True))
         return cached
+
+    def user_types_hold(self, group_names: Iterable[str]) -> frozenset[str]:
+        """Hold the user types of these group names (the user's groups, read by whoever loaded
+        the user) so that `user_types` reads nothing more."""
+        labels = {label: value for value, label in UserType.choices}
+        self._user_types = frozenset(labels[name] for name in group_names if name in labels)
+        return self._user_types
 
     def has_user_type(self, user_type: str) -> bool:
         return user_type in self.user_types

@@ -30,7 +30,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
-from agencies.models import Dataset, User
+from agencies import reference
+from agencies.models import User
 from audit.models import AccessEvent, Action, Outcome
 from governance.models import Purpose
 from governance.policy import Disclosure
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_META = "singleview.audit.request_id"
+_CLIENT_ADDRESS_META = "singleview.audit.client_address"
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 USER_AGENT_LENGTH = 500
 
@@ -443,13 +445,21 @@ def request_id(request: HttpRequest) -> str:
     return value
 
 
+def _client_address(request: HttpRequest) -> str | None:
+    """The same proxy-aware address the sign-in network check uses (django-ipware via axes),
+    worked out once per request."""
+    if _CLIENT_ADDRESS_META not in request.META:
+        request.META[_CLIENT_ADDRESS_META] = get_client_ip_address(request) or None
+    address: str | None = request.META[_CLIENT_ADDRESS_META]
+    return address
+
+
 def _where(request: HttpRequest | None) -> dict[str, Any]:
     if request is None:
         return {}
     return {
         "request_id": request_id(request),
-        # The same proxy-aware address the sign-in network check uses (django-ipware via axes).
-        "client_address": get_client_ip_address(request) or None,
+        "client_address": _client_address(request),
         "user_agent": request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH],
     }
 
@@ -459,14 +469,10 @@ def _person_ids(persons: Iterable[Person]) -> list[str]:
 
 
 def _dataset_codes(dataset_ids: set[int]) -> dict[int, str]:
-    """Dataset codes by primary key. Every read pays for this query, so it is plain SQL: the
-    ORM's version costs three times as much (and Dataset's default ordering adds a join)."""
-    table = connection.ops.quote_name(Dataset._meta.db_table)
-    marks = ", ".join(["%s"] * len(dataset_ids))
-    sql = f"SELECT id, code FROM {table} WHERE id IN ({marks})"  # noqa: S608 - placeholders only
-    with connection.cursor() as cursor:
-        cursor.execute(sql, sorted(dataset_ids))
-        return {int(dataset_id): str(code) for dataset_id, code in cursor.fetchall()}
+    """Dataset codes by primary key, from the datasets' details each worker process holds
+    (`agencies.reference`): every read pays for this lookup. The event records the dataset's id
+    as well, so a code renamed in the last minute still names the right dataset."""
+    return {pk: details.code for pk, details in reference.dataset_details(dataset_ids).items()}
 
 
 def _disclosed(disclosures: Iterable[Disclosure]) -> list[dict[str, Any]]:

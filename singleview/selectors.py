@@ -12,14 +12,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db import connection
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from agencies import reference
+from agencies import reference, sql
 from agencies.extracts.freshness import Freshness, freshness_of
-from agencies.models import Dataset, FieldType, SourceRecord, User
+from agencies.models import Agency, Dataset, DatasetPublication, FieldType, SourceRecord, User
 from audit import events
 from audit.alerts import alert_break_glass
 from audit.models import Action
@@ -63,16 +62,12 @@ def declared_purpose(*, request: HttpRequest, user: User) -> DeclaredPurpose | N
     if timezone.now() >= expires_at:
         return None
     # The purpose is still available (`policy.purposes_available`) exactly when it is one of the
-    # user's partnership's and the user's role still has a grant in force for it: checked that
-    # way, the same snapshot of the grants serves this request's reads.
-    purpose = Purpose.objects.filter(
-        pk=stored["purpose_id"], partnership_id=user.agency.partnership_id
-    ).first()
-    if purpose is None:
+    # user's partnership's and the user's role still has a grant in force for it: read that way,
+    # with the purpose, the same snapshot of the grants serves this request's reads.
+    snapshot = policy.declared_snapshot(user=user, purpose_id=stored["purpose_id"])
+    if snapshot is None:
         return None
-    snapshot = policy.snapshot(user=user, purpose=purpose)
-    if not snapshot.dataset_ids:
-        return None
+    purpose = snapshot.purpose
     return DeclaredPurpose(
         purpose=purpose,
         justification=stored["justification"],
@@ -266,36 +261,88 @@ def _decide(
 
 # A search candidate's record: its fields that scoring, the policy and the results read, in the
 # model's field order. The rest stay deferred.
-_CANDIDATE_FIELDS = (
-    "id",
-    "dataset_id",
-    "source_key",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "nhs_number",
+_CANDIDATE = sql.Columns(
+    SourceRecord,
+    "r",
+    (
+        "id",
+        "dataset_id",
+        "source_key",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "postcode",
+        "nhs_number",
+    ),
 )
+_CANDIDATE_LINK = sql.Columns(Link, "l", ("created_at", "person"))
 
 
-def _candidate_record(values: Sequence[Any]) -> SourceRecord:
-    return SourceRecord.from_db(SourceRecord.objects.db, _CANDIDATE_FIELDS, values)
+_PERSON = sql.Columns(Person, "p", ("id", "partnership", "public_id", "merged_into"))
 
 
-def _search_lookups(query: search.Query) -> Q:
-    lookups = Q(pk__in=[])
+def _persons_by_id(person_ids: Sequence[int]) -> dict[int, Person]:
+    """These persons (their public ids), by id: one hand-written query, none for no ids."""
+    if not person_ids:
+        return {}
+    table = connection.ops.quote_name(Person._meta.db_table)
+    found = sql.rows(
+        f"SELECT {_PERSON.sql} FROM {table} p WHERE p.id IN ({sql.marks(person_ids)})",  # noqa: S608 - model names
+        list(person_ids),
+    )
+    persons = (_PERSON.instance(row) for row in found)
+    return {person.pk: person for person in persons if person is not None}
+
+
+def _search_conditions(query: search.Query) -> tuple[list[str], list[Any]]:
+    """The search keys a candidate's entry must have one of (`matching.search.keys_for`)."""
+    conditions: list[str] = []
+    params: list[Any] = []
     if query.nhs_number:
-        lookups |= Q(nhs_number=query.nhs_number)
+        conditions.append("e.nhs_number = %s")
+        params.append(query.nhs_number)
     if query.birth is not None:
-        lookups |= Q(birth__in=query.birth_values())
+        births = query.birth_values()
+        conditions.append(f"e.birth IN ({sql.marks(births)})")
+        params.extend(births)
         for code in query.family_codes:
-            lookups |= Q(family_code=code, birth_year=query.birth.year)
+            conditions.append("(e.family_code = %s AND e.birth_year = %s)")
+            params.extend((code, query.birth.year))
     if query.postcode is not None:
         if query.postcode.is_full:
-            lookups |= Q(postcode=query.postcode.text)
+            conditions.append("e.postcode = %s")
+            params.append(query.postcode.text)
         for code in query.family_codes:
-            lookups |= Q(family_code=code, district=query.postcode.district)
-    return lookups
+            conditions.append("(e.family_code = %s AND e.district = %s)")
+            params.extend((code, query.postcode.district))
+    return conditions, params
+
+
+def _search_candidates(
+    *, query: search.Query, partnership_id: int, dataset_ids: Iterable[int]
+) -> list[tuple[Any, ...]]:
+    """The scoring columns of each current record (with an active link) of these datasets whose
+    search keys match, with its link's time and person, as (created_at, person_id, *columns):
+    one hand-written query (`agencies.sql`), at most SEARCH_CANDIDATE_LIMIT rows."""
+    conditions, params = _search_conditions(query)
+    datasets = sorted(dataset_ids)
+    if not conditions or not datasets:
+        return []
+    table = connection.ops.quote_name
+    found = sql.rows(
+        f"SELECT {_CANDIDATE_LINK.sql}, {_CANDIDATE.sql} "  # noqa: S608 - model names, placeholders
+        f"FROM {table(SearchEntry._meta.db_table)} e "
+        f"JOIN {table(SourceRecord._meta.db_table)} r ON r.id = e.source_record_id "
+        f"JOIN {table(Link._meta.db_table)} l ON l.source_record_id = r.id AND l.status = %s "
+        f"WHERE e.partnership_id = %s AND e.dataset_id IN ({sql.marks(datasets)}) "
+        f"AND r.retired_at IS NULL AND ({' OR '.join(conditions)}) "
+        f"LIMIT {SEARCH_CANDIDATE_LIMIT}",
+        [LinkStatus.ACTIVE.value, partnership_id, *datasets, *params],
+    )
+    return [
+        (*_CANDIDATE_LINK.values(row), *_CANDIDATE.values(row, _CANDIDATE_LINK.width))
+        for row in found
+    ]
 
 
 def person_search(
@@ -328,17 +375,11 @@ def person_search(
     # only the records of people with a fitting record are decided on and made into records (a
     # common family name with a year of birth has a thousand candidates, few of which fit).
     rows = sorted(
-        SearchEntry.objects.filter(
-            _search_lookups(query),
+        _search_candidates(
+            query=query,
             partnership_id=user.agency.partnership_id,
-            dataset_id__in=sorted(snapshot.dataset_ids),
-            source_record__retired_at__isnull=True,
-            source_record__links__status=LinkStatus.ACTIVE,
-        ).values_list(
-            "source_record__links__created_at",
-            "source_record__links__person_id",
-            *(f"source_record__{name}" for name in _CANDIDATE_FIELDS),
-        )[:SEARCH_CANDIDATE_LIMIT],
+            dataset_ids=snapshot.dataset_ids,
+        ),
         key=lambda row: row[0],
         reverse=True,
     )
@@ -349,7 +390,7 @@ def person_search(
     ]
     fitting = {row[1] for row, fit in zip(rows, fits, strict=True) if fit is not None}
     candidates = [
-        (row[1], _candidate_record(row[2:]), fit)
+        (row[1], SourceRecord.from_db(connection.alias, _CANDIDATE.attnames, row[2:]), fit)
         for row, fit in zip(rows, fits, strict=True)
         if row[1] in fitting
     ]
@@ -364,9 +405,7 @@ def person_search(
             best[person_id] = (fit, record)
     ranked = sorted(best, key=lambda person_id: (-best[person_id][0].weight, person_id))
     limit = settings.SEARCH_MAX_RESULTS
-    persons = Person.objects.only("public_id", "partnership_id", "merged_into_id").in_bulk(
-        ranked[:limit]
-    )
+    persons = _persons_by_id(ranked[:limit])
     details = reference.dataset_details(
         {record.dataset_id for person_id in ranked[:limit] for record in shown[person_id]}
     )
@@ -433,12 +472,28 @@ def person_search(
     return SearchResults(results=tuple(results), total=len(ranked), capped=len(ranked) > limit)
 
 
+_PAGE_PERSON = sql.Columns(Person, "p")
+
+
 def person_get(*, user: User, public_id: uuid.UUID | str) -> Person:
     """A person of the user's partnership (404 for any other), following merges."""
     try:
-        person = Person.objects.get(public_id=public_id, partnership_id=user.agency.partnership_id)
-    except (Person.DoesNotExist, ValidationError, ValueError) as error:
+        key = uuid.UUID(str(public_id))
+    except ValueError as error:
         raise Http404("No such person.") from error
+    # Hand-written (`agencies.sql`): every person page makes this query.
+    table = connection.ops.quote_name(Person._meta.db_table)
+    found = sql.rows(
+        f"SELECT {_PAGE_PERSON.sql} FROM {table} p "  # noqa: S608 - model names
+        "WHERE p.public_id = %s AND p.partnership_id = %s",
+        [
+            Person._meta.get_field("public_id").get_db_prep_value(key, connection),
+            user.agency.partnership_id,
+        ],
+    )
+    person = _PAGE_PERSON.instance(found[0]) if found else None
+    if person is None:
+        raise Http404("No such person.")
     if person.merged_into_id is not None:
         survivor = person.merged_into
         while survivor is not None and survivor.merged_into_id is not None:
@@ -448,18 +503,49 @@ def person_get(*, user: User, public_id: uuid.UUID | str) -> Person:
     return person
 
 
+_RECORD = sql.Columns(SourceRecord, "r")
+_RECORD_DATASET = sql.Columns(Dataset, "d")
+_RECORD_AGENCY = sql.Columns(Agency, "a")
+_RECORD_PUBLICATION = sql.Columns(DatasetPublication, "pub")
+
+
 def _person_records(person: Person) -> list[SourceRecord]:
-    return [
-        link.source_record
-        for link in Link.objects.filter(
-            person=person, status=LinkStatus.ACTIVE, source_record__retired_at__isnull=True
-        )
-        .select_related(
-            "source_record__dataset__agency",
-            "source_record__dataset__publication",
-        )
-        .order_by("source_record__dataset__agency__name", "source_record__dataset__name", "pk")
-    ]
+    """The person's current records (active links), each with its dataset, the dataset's agency
+    and publication, by agency and dataset name: one hand-written query (`agencies.sql`)."""
+    table = connection.ops.quote_name
+    found = sql.rows(
+        f"SELECT {_RECORD.sql}, {_RECORD_DATASET.sql}, {_RECORD_AGENCY.sql}, "  # noqa: S608 - model names
+        f"{_RECORD_PUBLICATION.sql} "
+        f"FROM {table(Link._meta.db_table)} l "
+        f"JOIN {table(SourceRecord._meta.db_table)} r ON r.id = l.source_record_id "
+        f"JOIN {table(Dataset._meta.db_table)} d ON d.id = r.dataset_id "
+        f"JOIN {table(Agency._meta.db_table)} a ON a.id = d.agency_id "
+        f"LEFT JOIN {table(DatasetPublication._meta.db_table)} pub ON pub.dataset_id = d.id "
+        "WHERE l.person_id = %s AND l.status = %s AND r.retired_at IS NULL "
+        "ORDER BY a.name, d.name, l.id",
+        [person.pk, LinkStatus.ACTIVE.value],
+    )
+    datasets: dict[int, Dataset] = {}
+    records = []
+    dataset_at = _RECORD.width
+    agency_at = dataset_at + _RECORD_DATASET.width
+    publication_at = agency_at + _RECORD_AGENCY.width
+    for row in found:
+        record = _RECORD.instance(row)
+        assert record is not None  # noqa: S101 - an inner join's row
+        dataset = datasets.get(record.dataset_id)
+        if dataset is None:
+            dataset = _RECORD_DATASET.instance(row, dataset_at)
+            assert dataset is not None  # noqa: S101 - an inner join's row
+            Dataset.agency.field.set_cached_value(dataset, _RECORD_AGENCY.instance(row, agency_at))
+            publication = _RECORD_PUBLICATION.instance(row, publication_at)
+            if publication is not None:
+                DatasetPublication.dataset.field.set_cached_value(publication, dataset)
+            Dataset.publication.related.set_cached_value(dataset, publication)
+            datasets[record.dataset_id] = dataset
+        SourceRecord.dataset.field.set_cached_value(record, dataset)
+        records.append(record)
+    return records
 
 
 def _related_persons(*, user: User, person_ids: Sequence[int]) -> set[int]:
@@ -535,12 +621,13 @@ def _possible_matches(
     ids = [record.pk for record in records]
     if not ids:
         return []
-    tasks = (
-        ReviewTask.objects.filter(
-            Q(first_record_id__in=ids) | Q(second_record_id__in=ids), status=ReviewStatus.OPEN
-        )
-        .order_by()  # taken into a dict by the highest score: no sort needed
-        .values_list("first_record_id", "second_record_id", "score")
+    # Hand-written (`agencies.sql`): every person page makes this query.
+    table = connection.ops.quote_name(ReviewTask._meta.db_table)
+    tasks = sql.rows(
+        f"SELECT first_record_id, second_record_id, score FROM {table} "  # noqa: S608 - model names
+        f"WHERE (first_record_id IN ({sql.marks(ids)}) OR second_record_id IN ({sql.marks(ids)})) "
+        "AND status = %s",
+        [*ids, *ids, ReviewStatus.OPEN.value],
     )
     others: dict[int, float] = {}
     for first, second, weight in tasks:

@@ -1,4 +1,5 @@
-"""The staff authentication backend: the session's user comes with agency and role at once."""
+"""The staff authentication backend: the session's user comes with agency, role and user types
+at once."""
 
 import pytest
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_the_signed_in_user_arrives_with_agency_partnership_and_role(
     django_assert_num_queries,
 ):
-    user = UserFactory()
+    user = UserFactory(user_types=["practitioner", "ig_officer"])
     user.role = RoleFactory(partnership=user.agency.partnership)
     user.save()
 
@@ -21,6 +22,17 @@ def test_the_signed_in_user_arrives_with_agency_partnership_and_role(
         assert loaded.agency.partnership == user.agency.partnership
         assert loaded.agency.organisation_type.code == user.agency.organisation_type.code
         assert loaded.role == user.role
+        assert loaded.user_types == {"practitioner", "ig_officer"}
+
+
+def test_a_user_without_role_or_groups_arrives_with_neither(django_assert_num_queries):
+    user = UserFactory(user_types=[])
+
+    with django_assert_num_queries(1):
+        loaded = StaffBackend().get_user(user.pk)
+        assert loaded is not None
+        assert loaded.role is None
+        assert loaded.user_types == frozenset()
 
 
 def test_an_inactive_or_unknown_user_is_nobody():

@@ -195,3 +195,42 @@ def test_sign_out_ends_the_session(signed_in, practitioner):
 
     assert response["Location"] == reverse("signed-out")
     assert client.get(reverse("agency-list")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "change",
+    [lambda devices: devices.update(confirmed=False), lambda devices: devices.delete()],
+    ids=["unconfirmed", "removed"],
+)
+def test_a_session_whose_authenticator_was_unconfirmed_or_removed_must_verify_again(
+    client, practitioner, change
+):
+    # Given a practitioner signed in with their authenticator app
+    sign_in(client, practitioner)
+    assert client.get(reverse("agency-list")).status_code == 200
+    devices = TOTPDevice.objects.filter(user=practitioner)
+
+    # When the device is unconfirmed or removed
+    change(devices)
+    response = client.get(reverse("agency-list"))
+
+    # Then their pages send them to set up an authenticator again
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two-factor-setup"))
+
+
+def test_a_session_cannot_borrow_another_users_authenticator(client, practitioner, agency):
+    # Given a practitioner signed in, and a colleague with their own authenticator app
+    sign_in(client, practitioner)
+    colleague = UserFactory(agency=agency)
+    theirs = totp_device_set(user=colleague, key_hex=TOTP_KEY)
+
+    # When the session is made to name the colleague's device
+    session = client.session
+    session["otp_device_id"] = theirs.persistent_id
+    session.save()
+    response = client.get(reverse("agency-list"))
+
+    # Then the session is not verified
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("signin-code"))

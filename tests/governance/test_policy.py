@@ -237,6 +237,44 @@ def test_purposes_available_are_those_with_a_grant_in_force(world):
     assert available == [world["direct_care"]]
 
 
+def test_a_declared_purpose_comes_with_the_same_grants_as_its_snapshot(world):
+    version = _grant(world, field_names=["given_name"])
+    doctor = world["doctor"]
+
+    declared = policy.declared_snapshot(user=doctor, purpose_id=world["direct_care"].pk)
+    expected = policy.snapshot(user=doctor, purpose=world["direct_care"])
+
+    assert declared is not None
+    assert declared.purpose == world["direct_care"]
+    assert declared.dataset_ids == expected.dataset_ids == {world["dataset"].pk}
+    assert declared.decide(world["dataset"].pk) == expected.decide(world["dataset"].pk)
+    assert declared.decide(world["dataset"].pk).grant_version_id == version.pk
+
+
+def test_a_declared_purpose_without_a_grant_in_force_no_longer_holds(world):
+    version = _grant(world, field_names=["given_name"])
+    doctor = world["doctor"]
+    purpose_id = world["direct_care"].pk
+
+    after_expiry = policy.declared_snapshot(
+        user=doctor, purpose_id=purpose_id, at=version.valid_until + timedelta(days=1)
+    )
+    other_purpose = policy.declared_snapshot(user=doctor, purpose_id=world["safeguarding"].pk)
+    grant_suspend(version=version, custodian=world["custodian"], reason="Data quality concern.")
+    suspended = policy.declared_snapshot(user=doctor, purpose_id=purpose_id)
+
+    assert after_expiry is None
+    assert other_purpose is None
+    assert suspended is None
+
+
+def test_another_partnerships_purpose_cannot_be_declared(world):
+    _grant(world, field_names=["given_name"])
+    elsewhere = PurposeFactory(partnership=PartnershipFactory(), code="direct-care")
+
+    assert policy.declared_snapshot(user=world["doctor"], purpose_id=elsewhere.pk) is None
+
+
 # Restrictions
 
 

@@ -1,0 +1,97 @@
+"""Hand-written SQL for the few reads every practitioner request makes, with Django's own field
+conversions and model instances.
+
+The ORM compiles each query afresh: on the person page that was about 40% of a request's CPU
+(benchmarks/person_search.py, ADR 0015). The reads every request makes (the signed-in user, the
+second factor's device, the grants of the declared purpose, search candidates, a person's
+records) therefore write their SQL once, here or beside their selector, and read rows through
+`Columns`, which converts values exactly as the ORM would (each field's and the backend's
+converters: SQLite's dates and booleans, JSON fields) and makes instances with `Model.from_db`.
+The SQL is plain and portable (PostgreSQL and SQLite): joins, IN lists and placeholders only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.db import connection
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+Converter = Callable[[Any, Any, Any], Any]
+
+
+class Columns(Generic[M]):
+    """Some (by default all) concrete columns of a model under a table alias in a SELECT."""
+
+    def __init__(self, model: type[M], alias: str, names: Sequence[str] = ()) -> None:
+        self.model = model
+        self.alias = alias
+        opts = model._meta
+        self.fields: list[Field[Any, Any]] = (
+            [opts.get_field(name) for name in names]  # type: ignore[misc]
+            if names
+            else list(opts.concrete_fields)
+        )
+        self.attnames = [field.attname for field in self.fields]
+        self.width = len(self.fields)
+        self._converters: dict[str, list[tuple[int, list[Converter], Any]]] = {}
+
+    @property
+    def sql(self) -> str:
+        """The columns, comma-separated, for a SELECT list."""
+        quote = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(str(field.column))}" for field in self.fields)
+
+    def values(self, row: Sequence[Any], start: int = 0) -> list[Any]:
+        """This part of a row (from `start`), converted as the ORM converts these fields."""
+        values = list(row[start : start + self.width])
+        for position, converters, expression in self._converters_for_connection():
+            value = values[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            values[position] = value
+        return values
+
+    def instance(self, row: Sequence[Any], start: int = 0) -> M | None:
+        """A model instance of this part of a row, or None where an outer join found no row (its
+        first column, the primary key, is null). Columns not selected are deferred."""
+        values = self.values(row, start)
+        if values[0] is None:
+            return None
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+    def joined(self, row: Sequence[Any], start: int = 0) -> M:
+        """`instance` for a part of the row an inner join guarantees."""
+        instance = self.instance(row, start)
+        if instance is None:
+            raise ValueError(f"No {self.model._meta.object_name} in a row that must have one.")
+        return instance
+
+    def _converters_for_connection(self) -> list[tuple[int, list[Converter], Any]]:
+        vendor = connection.vendor
+        known = self._converters.get(vendor)
+        if known is None:
+            known = []
+            for position, field in enumerate(self.fields):
+                expression = field.get_col(self.alias)
+                converters = connection.ops.get_db_converters(
+                    expression
+                ) + expression.get_db_converters(connection)
+                if converters:
+                    known.append((position, converters, expression))
+            self._converters[vendor] = known
+        return known
+
+
+def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Every row of one query on the default database."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def marks(values: Sequence[Any]) -> str:
+    """Placeholders for an IN list of these values (never empty: callers check first)."""
+    return ", ".join(["%s"] * len(values))

@@ -1,0 +1,78 @@
+"""Hand-written SQL read through `agencies.sql.Columns`: the same values and instances the ORM
+gives, on PostgreSQL and SQLite alike."""
+
+import pytest
+from django.db import connection
+
+from agencies import sql
+from governance.models import GrantVersion, Purpose
+from tests.factories import (
+    AgencyFactory,
+    PurposeFactory,
+    RoleFactory,
+    dataset_with_fields,
+    grant_in_force,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def version():
+    agency = AgencyFactory()
+    return grant_in_force(
+        dataset=dataset_with_fields(agency=agency, fields={"given_name": "none"}, code="asc"),
+        role=RoleFactory(partnership=agency.partnership),
+        organisation_type=agency.organisation_type,
+        purpose=PurposeFactory(partnership=agency.partnership, overrides_objection=True),
+        field_names=["given_name"],
+        requires_legitimate_relationship=True,
+    )
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def test_values_are_converted_as_the_orm_converts_them(version):
+    # Given a grant version with a JSON list, a boolean, dates and a time
+    names = ("field_names", "requires_legitimate_relationship", "valid_from", "decided_at")
+    columns = sql.Columns(GrantVersion, "gv", names)
+
+    # When its row is read with plain SQL
+    (row,) = sql.rows(
+        f"SELECT {columns.sql} FROM {_table(GrantVersion)} gv WHERE gv.id = %s",  # noqa: S608 - model names
+        [version.pk],
+    )
+
+    # Then each value is what the ORM reads
+    expected = GrantVersion.objects.filter(pk=version.pk).values_list(*names).get()
+    assert columns.values(row) == list(expected)
+    assert columns.values(row)[0] == ["given_name"]
+    assert columns.values(row)[1] is True
+
+
+def test_instances_hold_every_column_or_defer_the_rest(version):
+    whole = sql.Columns(Purpose, "pu")
+    some = sql.Columns(Purpose, "pu", ("id", "code"))
+    query = "SELECT {} FROM " + _table(Purpose) + " pu WHERE pu.id = %s"  # noqa: S608 - model names
+
+    (row,) = sql.rows(query.format(whole.sql), [version.grant.purpose_id])
+    (part,) = sql.rows(query.format(some.sql), [version.grant.purpose_id])
+    purpose = whole.instance(row)
+    partial = some.instance(part)
+
+    assert purpose == version.grant.purpose
+    assert purpose.overrides_objection is True
+    assert purpose.get_deferred_fields() == set()
+    assert partial.code == purpose.code
+    assert "name" in partial.get_deferred_fields()
+
+
+def test_a_row_an_outer_join_did_not_find_is_none_and_never_an_empty_instance(version):
+    columns = sql.Columns(Purpose, "pu")
+    missing = [None] * columns.width
+
+    assert columns.instance(missing) is None
+    with pytest.raises(ValueError, match="No Purpose"):
+        columns.joined(missing)

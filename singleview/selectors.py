@@ -295,22 +295,24 @@ def _persons_by_id(person_ids: Sequence[int]) -> dict[int, Person]:
 
 
 def _search_conditions(query: search.Query) -> tuple[list[str], list[Any]]:
-    """The search keys a candidate's entry must have one of (`matching.search.keys_for`)."""
+    """The search keys a candidate's entry must have one of (`matching.search.keys_for`). Each
+    key that a partial index covers repeats the index's condition (not empty), so that a
+    prepared statement's generic plan, made without the values, can still use that index."""
     conditions: list[str] = []
     params: list[Any] = []
     if query.nhs_number:
-        conditions.append("e.nhs_number = %s")
+        conditions.append("(e.nhs_number = %s AND e.nhs_number <> '')")
         params.append(query.nhs_number)
     if query.birth is not None:
         births = query.birth_values()
-        conditions.append(f"e.birth IN ({sql.marks(births)})")
+        conditions.append(f"(e.birth IN ({sql.marks(births)}) AND e.birth <> '')")
         params.extend(births)
         for code in query.family_codes:
             conditions.append("(e.family_code = %s AND e.birth_year = %s)")
             params.extend((code, query.birth.year))
     if query.postcode is not None:
         if query.postcode.is_full:
-            conditions.append("e.postcode = %s")
+            conditions.append("(e.postcode = %s AND e.postcode <> '')")
             params.append(query.postcode.text)
         for code in query.family_codes:
             conditions.append("(e.family_code = %s AND e.district = %s)")

@@ -150,7 +150,8 @@ def _session_settings() -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         for name, value in SESSION_SETTINGS.items():
-            cursor.execute(f"SET {name} = %s", [value])
+            # set_config, not SET: a utility statement takes no bound parameter.
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
     try:
         yield
     finally:

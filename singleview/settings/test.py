@@ -5,7 +5,7 @@ import os
 from singleview.connectivity import reachable
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database_config, env
 
 SECRET_KEY = "insecure-test-key"  # noqa: S105 - test settings only
 DEBUG = False
@@ -17,7 +17,7 @@ TEST_DATABASE_URL = env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 POSTGRES_AVAILABLE = reachable(TEST_DATABASE_URL)
 if POSTGRES_AVAILABLE:
-    DATABASES = {"default": env.db_url_config(TEST_DATABASE_URL)}
+    DATABASES = {"default": database_config(TEST_DATABASE_URL)}
     # One test database per run, so that concurrent runs on one machine never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_singleview_{os.getpid()}"}
 else:

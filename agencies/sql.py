@@ -92,6 +92,10 @@ def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def marks(values: Sequence[Any]) -> str:
-    """Placeholders for an IN list of these values (never empty: callers check first)."""
-    return ", ".join(["%s"] * len(values))
+def one_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """A condition that `column` is one of the values, and its parameters: on PostgreSQL
+    `column = ANY(%s)` with the values as one array, so that the statement's text (and the plan
+    prepared for it) is the same however many values there are; elsewhere an IN list."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)

@@ -358,11 +358,12 @@ def restrictions_for(records: Iterable[RecordRef]) -> dict[RecordRef, frozenset[
     keys = sorted({record.source_key for record in wanted})
     # Hand-written (`agencies.sql`): every search and person page makes this query.
     table = connection.ops.quote_name(Restriction._meta.db_table)
+    in_datasets, dataset_params = sql.one_of("dataset_id", dataset_ids)
+    in_keys, key_params = sql.one_of("source_key", keys)
     for dataset_id, key, kind in sql.rows(
         f"SELECT dataset_id, source_key, kind FROM {table} "  # noqa: S608 - model names
-        f"WHERE dataset_id IN ({sql.marks(dataset_ids)}) AND source_key IN ({sql.marks(keys)}) "
-        "AND lifted_at IS NULL",
-        [*dataset_ids, *keys],
+        f"WHERE {in_datasets} AND {in_keys} AND lifted_at IS NULL",
+        [*dataset_params, *key_params],
     ):
         record = RecordRef(dataset_id, key)
         if record in wanted:

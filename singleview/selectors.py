@@ -286,9 +286,10 @@ def _persons_by_id(person_ids: Sequence[int]) -> dict[int, Person]:
     if not person_ids:
         return {}
     table = connection.ops.quote_name(Person._meta.db_table)
+    in_persons, params = sql.one_of("p.id", person_ids)
     found = sql.rows(
-        f"SELECT {_PERSON.sql} FROM {table} p WHERE p.id IN ({sql.marks(person_ids)})",  # noqa: S608 - model names
-        list(person_ids),
+        f"SELECT {_PERSON.sql} FROM {table} p WHERE {in_persons}",  # noqa: S608 - model names
+        params,
     )
     persons = (_PERSON.instance(row) for row in found)
     return {person.pk: person for person in persons if person is not None}
@@ -304,9 +305,9 @@ def _search_conditions(query: search.Query) -> tuple[list[str], list[Any]]:
         conditions.append("(e.nhs_number = %s AND e.nhs_number <> '')")
         params.append(query.nhs_number)
     if query.birth is not None:
-        births = query.birth_values()
-        conditions.append(f"(e.birth IN ({sql.marks(births)}) AND e.birth <> '')")
-        params.extend(births)
+        in_births, birth_params = sql.one_of("e.birth", query.birth_values())
+        conditions.append(f"({in_births} AND e.birth <> '')")
+        params.extend(birth_params)
         for code in query.family_codes:
             conditions.append("(e.family_code = %s AND e.birth_year = %s)")
             params.extend((code, query.birth.year))
@@ -331,15 +332,16 @@ def _search_candidates(
     if not conditions or not datasets:
         return []
     table = connection.ops.quote_name
+    in_datasets, dataset_params = sql.one_of("e.dataset_id", datasets)
     found = sql.rows(
         f"SELECT {_CANDIDATE_LINK.sql}, {_CANDIDATE.sql} "  # noqa: S608 - model names, placeholders
         f"FROM {table(SearchEntry._meta.db_table)} e "
         f"JOIN {table(SourceRecord._meta.db_table)} r ON r.id = e.source_record_id "
         f"JOIN {table(Link._meta.db_table)} l ON l.source_record_id = r.id AND l.status = %s "
-        f"WHERE e.partnership_id = %s AND e.dataset_id IN ({sql.marks(datasets)}) "
+        f"WHERE e.partnership_id = %s AND {in_datasets} "
         f"AND r.retired_at IS NULL AND ({' OR '.join(conditions)}) "
         f"LIMIT {SEARCH_CANDIDATE_LIMIT}",
-        [LinkStatus.ACTIVE.value, partnership_id, *datasets, *params],
+        [LinkStatus.ACTIVE.value, partnership_id, *dataset_params, *params],
     )
     return [
         (*_CANDIDATE_LINK.values(row), *_CANDIDATE.values(row, _CANDIDATE_LINK.width))
@@ -625,11 +627,12 @@ def _possible_matches(
         return []
     # Hand-written (`agencies.sql`): every person page makes this query.
     table = connection.ops.quote_name(ReviewTask._meta.db_table)
+    as_first, first_params = sql.one_of("first_record_id", ids)
+    as_second, second_params = sql.one_of("second_record_id", ids)
     tasks = sql.rows(
         f"SELECT first_record_id, second_record_id, score FROM {table} "  # noqa: S608 - model names
-        f"WHERE (first_record_id IN ({sql.marks(ids)}) OR second_record_id IN ({sql.marks(ids)})) "
-        "AND status = %s",
-        [*ids, *ids, ReviewStatus.OPEN.value],
+        f"WHERE ({as_first} OR {as_second}) AND status = %s",
+        [*first_params, *second_params, ReviewStatus.OPEN.value],
     )
     others: dict[int, float] = {}
     for first, second, weight in tasks:

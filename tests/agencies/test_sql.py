@@ -76,3 +76,26 @@ def test_a_row_an_outer_join_did_not_find_is_none_and_never_an_empty_instance(ve
     assert columns.instance(missing) is None
     with pytest.raises(ValueError, match="No Purpose"):
         columns.joined(missing)
+
+
+def test_one_of_finds_exactly_the_rows_named(version):
+    other = PurposeFactory(partnership=version.grant.partnership)
+    third = PurposeFactory(partnership=version.grant.partnership)
+    condition, params = sql.one_of("pu.id", [version.grant.purpose_id, third.pk])
+
+    found = sql.rows(
+        f"SELECT pu.id FROM {_table(Purpose)} pu WHERE {condition}",  # noqa: S608 - model names
+        params,
+    )
+
+    assert {row[0] for row in found} == {version.grant.purpose_id, third.pk}
+    assert other.pk not in {row[0] for row in found}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_one_of_reads_the_same_statement_however_many_values():
+    one, _ = sql.one_of("pu.id", [1])
+    many, params = sql.one_of("pu.id", [1, 2, 3])
+
+    assert one == many == "pu.id = ANY(%s)"
+    assert params == [[1, 2, 3]]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
@@ -47,10 +47,11 @@ class Columns(Generic[M]):
     def values(self, row: Sequence[Any], start: int = 0) -> list[Any]:
         """This part of a row (from `start`), converted as the ORM converts these fields."""
         values = list(row[start : start + self.width])
-        for position, converters, expression in self._converters_for_connection():
+        database = connections[DEFAULT_DB_ALIAS]
+        for position, converters, expression in self._converters_for(database):
             value = values[position]
             for converter in converters:
-                value = converter(value, expression, connection)
+                value = converter(value, expression, database)
             values[position] = value
         return values
 
@@ -60,7 +61,7 @@ class Columns(Generic[M]):
         values = self.values(row, start)
         if values[0] is None:
             return None
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
     def joined(self, row: Sequence[Any], start: int = 0) -> M:
         """`instance` for a part of the row an inner join guarantees."""
@@ -69,19 +70,18 @@ class Columns(Generic[M]):
             raise ValueError(f"No {self.model._meta.object_name} in a row that must have one.")
         return instance
 
-    def _converters_for_connection(self) -> list[tuple[int, list[Converter], Any]]:
-        vendor = connection.vendor
-        known = self._converters.get(vendor)
+    def _converters_for(self, database: Any) -> list[tuple[int, list[Converter], Any]]:
+        known = self._converters.get(database.vendor)
         if known is None:
             known = []
             for position, field in enumerate(self.fields):
                 expression = field.get_col(self.alias)
-                converters = connection.ops.get_db_converters(
+                converters = database.ops.get_db_converters(
                     expression
-                ) + expression.get_db_converters(connection)
+                ) + expression.get_db_converters(database)
                 if converters:
                     known.append((position, converters, expression))
-            self._converters[vendor] = known
+            self._converters[database.vendor] = known
         return known
 
 

@@ -23,17 +23,16 @@ _ROLE = sql.Columns(Role, "r")
 @cache
 def _signed_in_user_sql() -> str:
     quote = connection.ops.quote_name
-    membership = User.groups.through._meta.db_table
     return (
         f"SELECT {_USER.sql}, {_AGENCY.sql}, {_PARTNERSHIP.sql}, {_ORGANISATION_TYPE.sql}, "  # noqa: S608 - model names
         f"{_ROLE.sql}, g.{quote('name')} "
-        f"FROM {quote(User._meta.db_table)} u "
-        f"JOIN {quote(Agency._meta.db_table)} a ON a.id = u.agency_id "
-        f"JOIN {quote(Partnership._meta.db_table)} p ON p.id = a.partnership_id "
-        f"JOIN {quote(OrganisationType._meta.db_table)} o ON o.id = a.organisation_type_id "
-        f"LEFT JOIN {quote(Role._meta.db_table)} r ON r.id = u.role_id "
-        f"LEFT JOIN {quote(membership)} m ON m.user_id = u.id "
-        f"LEFT JOIN {quote(Group._meta.db_table)} g ON g.id = m.group_id "
+        f"FROM {sql.table(User)} u "
+        f"JOIN {sql.table(Agency)} a ON a.id = u.agency_id "
+        f"JOIN {sql.table(Partnership)} p ON p.id = a.partnership_id "
+        f"JOIN {sql.table(OrganisationType)} o ON o.id = a.organisation_type_id "
+        f"LEFT JOIN {sql.table(Role)} r ON r.id = u.role_id "
+        f"LEFT JOIN {sql.table(User.groups.through)} m ON m.user_id = u.id "
+        f"LEFT JOIN {sql.table(Group)} g ON g.id = m.group_id "
         "WHERE u.id = %s"
     )
 

@@ -61,6 +61,10 @@ class Columns(Generic[M]):
         values = self.values(row, start)
         if values[0] is None:
             return None
+        return self.made(values)
+
+    def made(self, values: Sequence[Any]) -> M:
+        """A model instance of values `values` has already converted."""
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
     def joined(self, row: Sequence[Any], start: int = 0) -> M:
@@ -83,6 +87,11 @@ class Columns(Generic[M]):
                     known.append((position, converters, expression))
             self._converters[database.vendor] = known
         return known
+
+
+def table(model: type[Model]) -> str:
+    """A model's table name, quoted for the default database."""
+    return str(connection.ops.quote_name(model._meta.db_table))
 
 
 def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -245,12 +245,11 @@ def _terms_in_force(
     The partnership is compared by id (joining through the agencies made the plan several times
     dearer than running it)."""
     day = connection.ops.adapt_datefield_value(at or timezone.localdate())
-    table = connection.ops.quote_name
     found = sql.rows(
         f"SELECT {_PURPOSE.sql}, g.dataset_id, {_TERMS.sql} "  # noqa: S608 - model names
-        f"FROM {table(Purpose._meta.db_table)} pu "
-        f"JOIN {table(Grant._meta.db_table)} g ON g.purpose_id = pu.id "
-        f"JOIN {table(GrantVersion._meta.db_table)} gv ON gv.grant_id = g.id "
+        f"FROM {sql.table(Purpose)} pu "
+        f"JOIN {sql.table(Grant)} g ON g.purpose_id = pu.id "
+        f"JOIN {sql.table(GrantVersion)} gv ON gv.grant_id = g.id "
         "WHERE pu.id = %s AND pu.partnership_id = %s AND g.partnership_id = %s "
         "AND g.role_id = %s AND g.organisation_type_id = %s "
         "AND gv.status = %s AND gv.valid_from <= %s AND gv.valid_until >= %s",
@@ -357,7 +356,7 @@ def restrictions_for(records: Iterable[RecordRef]) -> dict[RecordRef, frozenset[
     dataset_ids = sorted({record.dataset_id for record in wanted})
     keys = sorted({record.source_key for record in wanted})
     # Hand-written (`agencies.sql`): every search and person page makes this query.
-    table = connection.ops.quote_name(Restriction._meta.db_table)
+    table = sql.table(Restriction)
     in_datasets, dataset_params = sql.one_of("dataset_id", dataset_ids)
     in_keys, key_params = sql.one_of("source_key", keys)
     for dataset_id, key, kind in sql.rows(

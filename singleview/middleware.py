@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +44,7 @@ class StaffOTPMiddleware(OTPMiddleware):
         label, _, device_id = persistent_id.rpartition("/")
         if label != TOTPDevice._meta.label_lower or not device_id.isdigit():
             return super()._device_from_persistent_id(persistent_id)
-        table = connection.ops.quote_name(TOTPDevice._meta.db_table)
+        table = sql.table(TOTPDevice)
         found = sql.rows(
             f"SELECT {_TOTP_DEVICE.sql} FROM {table} d WHERE d.id = %s",  # noqa: S608 - model names
             [int(device_id)],

@@ -285,7 +285,7 @@ def _persons_by_id(person_ids: Sequence[int]) -> dict[int, Person]:
     """These persons (their public ids), by id: one hand-written query, none for no ids."""
     if not person_ids:
         return {}
-    table = connection.ops.quote_name(Person._meta.db_table)
+    table = sql.table(Person)
     in_persons, params = sql.one_of("p.id", person_ids)
     found = sql.rows(
         f"SELECT {_PERSON.sql} FROM {table} p WHERE {in_persons}",  # noqa: S608 - model names
@@ -331,13 +331,12 @@ def _search_candidates(
     datasets = sorted(dataset_ids)
     if not conditions or not datasets:
         return []
-    table = connection.ops.quote_name
     in_datasets, dataset_params = sql.one_of("e.dataset_id", datasets)
     found = sql.rows(
         f"SELECT {_CANDIDATE_LINK.sql}, {_CANDIDATE.sql} "  # noqa: S608 - model names, placeholders
-        f"FROM {table(SearchEntry._meta.db_table)} e "
-        f"JOIN {table(SourceRecord._meta.db_table)} r ON r.id = e.source_record_id "
-        f"JOIN {table(Link._meta.db_table)} l ON l.source_record_id = r.id AND l.status = %s "
+        f"FROM {sql.table(SearchEntry)} e "
+        f"JOIN {sql.table(SourceRecord)} r ON r.id = e.source_record_id "
+        f"JOIN {sql.table(Link)} l ON l.source_record_id = r.id AND l.status = %s "
         f"WHERE e.partnership_id = %s AND {in_datasets} "
         f"AND r.retired_at IS NULL AND ({' OR '.join(conditions)}) "
         f"LIMIT {SEARCH_CANDIDATE_LIMIT}",
@@ -394,7 +393,7 @@ def person_search(
     ]
     fitting = {row[1] for row, fit in zip(rows, fits, strict=True) if fit is not None}
     candidates = [
-        (row[1], SourceRecord.from_db(connection.alias, _CANDIDATE.attnames, row[2:]), fit)
+        (row[1], _CANDIDATE.made(row[2:]), fit)
         for row, fit in zip(rows, fits, strict=True)
         if row[1] in fitting
     ]
@@ -486,7 +485,7 @@ def person_get(*, user: User, public_id: uuid.UUID | str) -> Person:
     except ValueError as error:
         raise Http404("No such person.") from error
     # Hand-written (`agencies.sql`): every person page makes this query.
-    table = connection.ops.quote_name(Person._meta.db_table)
+    table = sql.table(Person)
     found = sql.rows(
         f"SELECT {_PAGE_PERSON.sql} FROM {table} p "  # noqa: S608 - model names
         "WHERE p.public_id = %s AND p.partnership_id = %s",
@@ -516,15 +515,14 @@ _RECORD_PUBLICATION = sql.Columns(DatasetPublication, "pub")
 def _person_records(person: Person) -> list[SourceRecord]:
     """The person's current records (active links), each with its dataset, the dataset's agency
     and publication, by agency and dataset name: one hand-written query (`agencies.sql`)."""
-    table = connection.ops.quote_name
     found = sql.rows(
         f"SELECT {_RECORD.sql}, {_RECORD_DATASET.sql}, {_RECORD_AGENCY.sql}, "  # noqa: S608 - model names
         f"{_RECORD_PUBLICATION.sql} "
-        f"FROM {table(Link._meta.db_table)} l "
-        f"JOIN {table(SourceRecord._meta.db_table)} r ON r.id = l.source_record_id "
-        f"JOIN {table(Dataset._meta.db_table)} d ON d.id = r.dataset_id "
-        f"JOIN {table(Agency._meta.db_table)} a ON a.id = d.agency_id "
-        f"LEFT JOIN {table(DatasetPublication._meta.db_table)} pub ON pub.dataset_id = d.id "
+        f"FROM {sql.table(Link)} l "
+        f"JOIN {sql.table(SourceRecord)} r ON r.id = l.source_record_id "
+        f"JOIN {sql.table(Dataset)} d ON d.id = r.dataset_id "
+        f"JOIN {sql.table(Agency)} a ON a.id = d.agency_id "
+        f"LEFT JOIN {sql.table(DatasetPublication)} pub ON pub.dataset_id = d.id "
         "WHERE l.person_id = %s AND l.status = %s AND r.retired_at IS NULL "
         "ORDER BY a.name, d.name, l.id",
         [person.pk, LinkStatus.ACTIVE.value],
@@ -626,7 +624,7 @@ def _possible_matches(
     if not ids:
         return []
     # Hand-written (`agencies.sql`): every person page makes this query.
-    table = connection.ops.quote_name(ReviewTask._meta.db_table)
+    table = sql.table(ReviewTask)
     as_first, first_params = sql.one_of("first_record_id", ids)
     as_second, second_params = sql.one_of("second_record_id", ids)
     tasks = sql.rows(

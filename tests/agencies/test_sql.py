@@ -2,7 +2,6 @@
 gives, on PostgreSQL and SQLite alike."""
 
 import pytest
-from django.db import connection
 
 from agencies import sql
 from governance.models import GrantVersion, Purpose
@@ -30,10 +29,6 @@ def version():
     )
 
 
-def _table(model):
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def test_values_are_converted_as_the_orm_converts_them(version):
     # Given a grant version with a JSON list, a boolean, dates and a time
     names = ("field_names", "requires_legitimate_relationship", "valid_from", "decided_at")
@@ -41,7 +36,7 @@ def test_values_are_converted_as_the_orm_converts_them(version):
 
     # When its row is read with plain SQL
     (row,) = sql.rows(
-        f"SELECT {columns.sql} FROM {_table(GrantVersion)} gv WHERE gv.id = %s",  # noqa: S608 - model names
+        f"SELECT {columns.sql} FROM {sql.table(GrantVersion)} gv WHERE gv.id = %s",  # noqa: S608 - model names
         [version.pk],
     )
 
@@ -55,7 +50,7 @@ def test_values_are_converted_as_the_orm_converts_them(version):
 def test_instances_hold_every_column_or_defer_the_rest(version):
     whole = sql.Columns(Purpose, "pu")
     some = sql.Columns(Purpose, "pu", ("id", "code"))
-    query = "SELECT {} FROM " + _table(Purpose) + " pu WHERE pu.id = %s"  # noqa: S608 - model names
+    query = "SELECT {} FROM " + sql.table(Purpose) + " pu WHERE pu.id = %s"  # noqa: S608 - model names
 
     (row,) = sql.rows(query.format(whole.sql), [version.grant.purpose_id])
     (part,) = sql.rows(query.format(some.sql), [version.grant.purpose_id])
@@ -84,7 +79,7 @@ def test_one_of_finds_exactly_the_rows_named(version):
     condition, params = sql.one_of("pu.id", [version.grant.purpose_id, third.pk])
 
     found = sql.rows(
-        f"SELECT pu.id FROM {_table(Purpose)} pu WHERE {condition}",  # noqa: S608 - model names
+        f"SELECT pu.id FROM {sql.table(Purpose)} pu WHERE {condition}",  # noqa: S608 - model names
         params,
     )
 

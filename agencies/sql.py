@@ -37,12 +37,18 @@ class Columns(Generic[M]):
         self.attnames = [field.attname for field in self.fields]
         self.width = len(self.fields)
         self._converters: dict[str, list[tuple[int, list[Converter], Any]]] = {}
+        self._sql: dict[str, str] = {}
 
     @property
     def sql(self) -> str:
-        """The columns, comma-separated, for a SELECT list."""
-        quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(str(field.column))}" for field in self.fields)
+        """The columns, comma-separated, for a SELECT list (quoted once per database vendor)."""
+        database = connections[DEFAULT_DB_ALIAS]
+        known = self._sql.get(database.vendor)
+        if known is None:
+            quote = database.ops.quote_name
+            known = ", ".join(f"{self.alias}.{quote(str(field.column))}" for field in self.fields)
+            self._sql[database.vendor] = known
+        return known
 
     def values(self, row: Sequence[Any], start: int = 0) -> list[Any]:
         """This part of a row (from `start`), converted as the ORM converts these fields."""
@@ -89,9 +95,17 @@ class Columns(Generic[M]):
         return known
 
 
+_TABLES: dict[tuple[str, type[Model]], str] = {}
+
+
 def table(model: type[Model]) -> str:
-    """A model's table name, quoted for the default database."""
-    return str(connection.ops.quote_name(model._meta.db_table))
+    """A model's table name, quoted for the default database (once per vendor)."""
+    database = connections[DEFAULT_DB_ALIAS]
+    key = (database.vendor, model)
+    known = _TABLES.get(key)
+    if known is None:
+        known = _TABLES[key] = str(database.ops.quote_name(model._meta.db_table))
+    return known
 
 
 def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

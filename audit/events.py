@@ -84,14 +84,12 @@ def record_search(
 ) -> AccessEvent:
     """A search, with its terms exactly as the user gave them."""
     return _record(
-        action=Action.SEARCH,
         user=user,
         purpose=purpose,
         request=request,
-        search_terms=dict(terms),
-        result_count=result_count,
         justification=justification,
         case_reference=case_reference,
+        **_search(terms, result_count),
     )
 
 
@@ -106,18 +104,55 @@ def record_results_shown(
     request: HttpRequest | None = None,
 ) -> AccessEvent:
     """A list of search results: the people shown and what was shown of them (e.g. known-to)."""
-    person_ids = _person_ids(persons)
     return _record(
-        action=Action.RESULTS_SHOWN,
         user=user,
         purpose=purpose,
         request=request,
-        person_ids=person_ids,
-        disclosures=_disclosed(disclosures),
-        result_count=len(person_ids),
         justification=justification,
         case_reference=case_reference,
+        **_results_shown(persons, disclosures),
     )
+
+
+def record_search_and_results(
+    *,
+    user: User,
+    purpose: Purpose,
+    terms: Mapping[str, object],
+    result_count: int,
+    persons: Iterable[Person],
+    disclosures: Iterable[Disclosure] = (),
+    justification: str = "",
+    case_reference: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[AccessEvent, AccessEvent]:
+    """A search and the results it showed: the events `record_search` and
+    `record_results_shown` record, written by one statement (every search pays for both)."""
+    common: dict[str, Any] = {
+        "user": user,
+        "purpose": purpose,
+        "request": request,
+        "justification": justification,
+        "case_reference": case_reference,
+    }
+    search = _event(**common, **_search(terms, result_count))
+    shown = _event(**common, **_results_shown(persons, disclosures))
+    _insert(search, shown)
+    return search, shown
+
+
+def _search(terms: Mapping[str, object], result_count: int) -> dict[str, Any]:
+    return {"action": Action.SEARCH, "search_terms": dict(terms), "result_count": result_count}
+
+
+def _results_shown(persons: Iterable[Person], disclosures: Iterable[Disclosure]) -> dict[str, Any]:
+    person_ids = _person_ids(persons)
+    return {
+        "action": Action.RESULTS_SHOWN,
+        "person_ids": person_ids,
+        "disclosures": _disclosed(disclosures),
+        "result_count": len(person_ids),
+    }
 
 
 def record_person_viewed(
@@ -356,7 +391,14 @@ def record_review_decision(
 # The write ---------------------------------------------------------------------------------------
 
 
-def _record(
+def _record(**made: Any) -> AccessEvent:
+    """Make the event (`_event`'s arguments) and write it."""
+    event = _event(**made)
+    _insert(event)
+    return event
+
+
+def _event(
     *,
     action: str,
     user: User,
@@ -365,6 +407,7 @@ def _record(
     outcome: str = Outcome.ALLOWED,
     **content: Any,
 ) -> AccessEvent:
+    """An event, checked as the model's fields require, not yet written."""
     event = AccessEvent(
         occurred_at=timezone.now(),
         action=action,
@@ -375,7 +418,6 @@ def _record(
         **content,
     )
     event.full_clean()
-    _insert(event)
     return event
 
 
@@ -384,25 +426,37 @@ _INSERT_FIELDS = tuple(
 )
 
 
-def _insert(event: AccessEvent) -> None:
+def _insert(*events: AccessEvent) -> None:
     """Every read pays for this write, so it is one plain INSERT of the values Django's own
-    fields prepare: Model.save() adds about a third to its cost, for signals and bookkeeping an
-    event never needs (benchmarks/audit_log.py)."""
+    fields prepare, one row per event: Model.save() adds about a third to its cost, for signals
+    and bookkeeping an event never needs (benchmarks/audit_log.py)."""
+    if len(events) > 1 and not connection.features.can_return_rows_from_bulk_insert:
+        for event in events:
+            _insert(event)
+        return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in _INSERT_FIELDS)
-    marks = ", ".join(["%s"] * len(_INSERT_FIELDS))
+    row = f"({', '.join(['%s'] * len(_INSERT_FIELDS))})"
     values = [
         field.get_db_prep_save(field.pre_save(event, add=True), connection)
+        for event in events
         for field in _INSERT_FIELDS
     ]
     returning = connection.features.can_return_columns_from_insert
     table = quote(AccessEvent._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's own names
+    rows = ", ".join([row] * len(events))
+    sql = f"INSERT INTO {table} ({columns}) VALUES {rows}"  # noqa: S608 - the model's own names
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {quote('id')}" if returning else sql, values)
-        event.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
-    event._state.adding = False
-    event._state.db = connection.alias
+        if returning:
+            # Rows come back in the order they were given (Django's bulk_create relies on it).
+            for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+                event.pk = pk
+        else:
+            events[0].pk = cursor.lastrowid
+    for event in events:
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def _who(user: User) -> dict[str, Any]:

@@ -123,15 +123,26 @@ class PolicySnapshot:
         protected address is rare, and every read would otherwise pay a query for them)."""
         self.purpose = purpose
         self._terms = dict(terms)
+        self._dataset_ids = frozenset(self._terms)
         self._location_fields = location_fields
         self._has_role = has_role
+        # Decisions made, by dataset and restrictions: a search decides on dozens of records
+        # of a few datasets, and a Disclosure is immutable.
+        self._decided: dict[tuple[int, frozenset[str]], Disclosure] = {}
 
     @property
     def dataset_ids(self) -> frozenset[int]:
         """Datasets this user may see anything of (at least known-to) for this purpose."""
-        return frozenset(self._terms)
+        return self._dataset_ids
 
     def decide(self, dataset_id: int, restrictions: frozenset[str] = frozenset()) -> Disclosure:
+        key = (dataset_id, restrictions)
+        decided = self._decided.get(key)
+        if decided is None:
+            decided = self._decided[key] = self._decision(dataset_id, restrictions)
+        return decided
+
+    def _decision(self, dataset_id: int, restrictions: frozenset[str]) -> Disclosure:
         terms = self._terms.get(dataset_id)
         if terms is None:
             reason = Withheld.NO_GRANT if self._has_role else Withheld.NO_ROLE

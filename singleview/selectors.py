@@ -178,6 +178,21 @@ class PersonPage:
     break_glass: bool
 
 
+@dataclass(slots=True)
+class CandidateRecord:
+    """A search candidate's record: the columns that scoring, the policy and the results read.
+    Plain data rather than a SourceRecord: a broad search makes dozens of them."""
+
+    pk: int
+    dataset_id: int
+    source_key: str
+    given_name: str
+    family_name: str
+    date_of_birth: str
+    postcode: str
+    nhs_number: str
+
+
 DEMOGRAPHIC_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode")
 RECORD_COLUMNS = (
     "given_name",
@@ -208,14 +223,15 @@ def _display(name: str, value: object, field_type: str = "") -> str:
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _record_value(record: SourceRecord, name: str) -> object:
+def _record_value(record: SourceRecord | CandidateRecord, name: str) -> object:
     if name in RECORD_COLUMNS:
         return getattr(record, name)
-    return record.payload.get(name, "")
+    # A search candidate holds only the demographic columns searches show.
+    return record.payload.get(name, "") if isinstance(record, SourceRecord) else ""
 
 
 def _shown_fields(
-    record: SourceRecord,
+    record: SourceRecord | CandidateRecord,
     names: Iterable[str],
     labels: Mapping[tuple[int, str], tuple[int, str, str]],
 ) -> tuple[ShownField, ...]:
@@ -240,7 +256,7 @@ def _shown_fields(
 
 
 def _decide(
-    snapshot: policy.PolicySnapshot, records: Sequence[SourceRecord]
+    snapshot: policy.PolicySnapshot, records: Sequence[SourceRecord | CandidateRecord]
 ) -> dict[int, policy.Disclosure]:
     """The policy's decision for each record (by record id): one query for restrictions."""
     refs = {
@@ -259,8 +275,7 @@ def _decide(
     }
 
 
-# A search candidate's record: its fields that scoring, the policy and the results read, in the
-# model's field order. The rest stay deferred.
+# Its columns, in CandidateRecord's order.
 _CANDIDATE = sql.Columns(
     SourceRecord,
     "r",
@@ -275,7 +290,6 @@ _CANDIDATE = sql.Columns(
         "nhs_number",
     ),
 )
-_CANDIDATE_LINK = sql.Columns(Link, "l", ("created_at", "person"))
 
 
 _PERSON = sql.Columns(Person, "p", ("id", "partnership", "public_id", "merged_into"))
@@ -323,29 +337,26 @@ def _search_conditions(query: search.Query) -> tuple[list[str], list[Any]]:
 
 def _search_candidates(
     *, query: search.Query, partnership_id: int, dataset_ids: Iterable[int]
-) -> list[tuple[Any, ...]]:
-    """The scoring columns of each current record (with an active link) of these datasets whose
-    search keys match, with its link's time and person, as (created_at, person_id, *columns):
-    one hand-written query (`agencies.sql`), at most SEARCH_CANDIDATE_LIMIT rows."""
+) -> list[tuple[int, CandidateRecord]]:
+    """Each current record (with an active link) of these datasets whose search keys match, with
+    its link's person, newest link first: one hand-written query (`agencies.sql`), at most
+    SEARCH_CANDIDATE_LIMIT rows."""
     conditions, params = _search_conditions(query)
     datasets = sorted(dataset_ids)
     if not conditions or not datasets:
         return []
     in_datasets, dataset_params = sql.one_of("e.dataset_id", datasets)
     found = sql.rows(
-        f"SELECT {_CANDIDATE_LINK.sql}, {_CANDIDATE.sql} "  # noqa: S608 - model names, placeholders
+        f"SELECT l.person_id, {_CANDIDATE.sql} "  # noqa: S608 - model names, placeholders
         f"FROM {sql.table(SearchEntry)} e "
         f"JOIN {sql.table(SourceRecord)} r ON r.id = e.source_record_id "
         f"JOIN {sql.table(Link)} l ON l.source_record_id = r.id AND l.status = %s "
         f"WHERE e.partnership_id = %s AND {in_datasets} "
         f"AND r.retired_at IS NULL AND ({' OR '.join(conditions)}) "
-        f"LIMIT {SEARCH_CANDIDATE_LIMIT}",
+        f"ORDER BY l.created_at DESC, l.id DESC LIMIT {SEARCH_CANDIDATE_LIMIT}",
         [LinkStatus.ACTIVE.value, partnership_id, *dataset_params, *params],
     )
-    return [
-        (*_CANDIDATE_LINK.values(row), *_CANDIDATE.values(row, _CANDIDATE_LINK.width))
-        for row in found
-    ]
+    return [(row[0], CandidateRecord(*_CANDIDATE.values(row, 1))) for row in found]
 
 
 def person_search(
@@ -375,31 +386,35 @@ def person_search(
     snapshot = _snapshot(user=user, declared=declared)
     # One query for the candidates: the scoring columns of each current record whose search keys
     # match, and its person, in the links' own order (newest first). They are scored in memory;
-    # only the records of people with a fitting record are decided on and made into records (a
-    # common family name with a year of birth has a thousand candidates, few of which fit).
-    rows = sorted(
-        _search_candidates(
-            query=query,
-            partnership_id=user.agency.partnership_id,
-            dataset_ids=snapshot.dataset_ids,
-        ),
-        key=lambda row: row[0],
-        reverse=True,
+    # only the records of people with a fitting record are decided on (a common family name with
+    # a year of birth has a thousand candidates, few of which fit).
+    rows = _search_candidates(
+        query=query,
+        partnership_id=user.agency.partnership_id,
+        dataset_ids=snapshot.dataset_ids,
     )
     scorer = search.Scorer(query)
     fits = [
-        scorer(search.Candidate(given, family, birth, postcode, nhs))
-        for *_, given, family, birth, postcode, nhs in rows
+        scorer(
+            search.Candidate(
+                record.given_name,
+                record.family_name,
+                record.date_of_birth,
+                record.postcode,
+                record.nhs_number,
+            )
+        )
+        for _, record in rows
     ]
-    fitting = {row[1] for row, fit in zip(rows, fits, strict=True) if fit is not None}
+    fitting = {person_id for (person_id, _), fit in zip(rows, fits, strict=True) if fit is not None}
     candidates = [
-        (row[1], _CANDIDATE.made(row[2:]), fit)
-        for row, fit in zip(rows, fits, strict=True)
-        if row[1] in fitting
+        (person_id, record, fit)
+        for (person_id, record), fit in zip(rows, fits, strict=True)
+        if person_id in fitting
     ]
     decisions = _decide(snapshot, [record for _, record, _ in candidates])
-    best: dict[int, tuple[search.Score, SourceRecord]] = {}
-    shown: dict[int, list[SourceRecord]] = defaultdict(list)
+    best: dict[int, tuple[search.Score, CandidateRecord]] = {}
+    shown: dict[int, list[CandidateRecord]] = defaultdict(list)
     for person_id, record, fit in candidates:
         if not decisions[record.pk].shown:
             continue
@@ -454,18 +469,11 @@ def person_search(
             )
         )
     with events.committed():
-        events.record_search(
+        events.record_search_and_results(
             user=user,
             purpose=purpose,
             terms={field: value for field, value in given.items() if value},
             result_count=len(ranked),
-            justification=declared.justification,
-            case_reference=declared.case_reference,
-            request=request,
-        )
-        events.record_results_shown(
-            user=user,
-            purpose=purpose,
             persons=[result.person for result in results],
             disclosures=disclosed,
             justification=declared.justification,

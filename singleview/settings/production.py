@@ -15,7 +15,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "singleview.cache.RedisCache",
         "LOCATION": REDIS_URL,
     }
 }

@@ -113,6 +113,37 @@ def test_results_shown_lists_each_person_once(world):
     assert (event.person_ids, event.result_count) == ([str(person.public_id)], 1)
 
 
+def test_a_search_and_its_results_are_written_together_each_as_its_own_event(world):
+    # Given a search through the proxy that showed one person
+    person = world["person"]
+    terms = {"family_name": "Okafor", "postcode": "SN15 1ER"}
+
+    # When both are recorded at once
+    search, shown = events.record_search_and_results(
+        user=world["doctor"],
+        purpose=world["direct_care"],
+        terms=terms,
+        result_count=4,
+        persons=[person],
+        disclosures=[world["disclosure"]],
+        request=_request(HTTP_X_REQUEST_ID="req-9c1d"),
+    )
+
+    # Then the log holds the search, then the results shown, each with its own content
+    stored = list(AccessEvent.objects.filter(request_id="req-9c1d").order_by("id"))
+    assert [(event.pk, event.action) for event in stored] == [
+        (search.pk, Action.SEARCH),
+        (shown.pk, Action.RESULTS_SHOWN),
+    ]
+    assert (stored[0].search_terms, stored[0].result_count, stored[0].person_ids) == (
+        terms,
+        4,
+        [],
+    )
+    assert (stored[1].person_ids, stored[1].result_count) == ([str(person.public_id)], 1)
+    assert [entry["dataset_id"] for entry in stored[1].disclosures] == [world["dataset"].pk]
+
+
 def test_request_details_are_recorded(world):
     # Given a request through the proxy with its own request id
     request = _request(HTTP_X_REQUEST_ID="req-7f3a")

@@ -130,7 +130,7 @@ def test_viewing_records_every_card_disclosed(doctor, world):
 
 
 def test_nothing_is_shown_when_the_view_cannot_be_recorded(doctor, world, monkeypatch):
-    def refuse(event):
+    def refuse(*events):
         raise DatabaseError("the access log refused the write")
 
     monkeypatch.setattr(events, "_insert", refuse)

@@ -217,7 +217,7 @@ def test_every_search_records_its_terms_and_the_people_shown(doctor, world):
 
 
 def test_no_results_are_shown_when_the_search_cannot_be_recorded(doctor, monkeypatch):
-    def refuse(event):
+    def refuse(*events):
         raise DatabaseError("the access log refused the write")
 
     monkeypatch.setattr(events, "_insert", refuse)

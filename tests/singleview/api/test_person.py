@@ -295,7 +295,7 @@ def test_a_merged_persons_card_redirects_to_the_survivors_card(api, world):
 
 
 def test_nothing_is_shown_when_the_read_cannot_be_recorded(read, world, monkeypatch):
-    def refuse(event):
+    def refuse(*events):
         raise DatabaseError("the access log refused the write")
 
     monkeypatch.setattr(events, "_insert", refuse)

@@ -134,7 +134,7 @@ def test_every_search_records_its_terms_and_the_people_shown(search, world):
 
 
 def test_no_results_are_given_when_the_search_cannot_be_recorded(search, monkeypatch):
-    def refuse(event):
+    def refuse(*events):
         raise DatabaseError("the access log refused the write")
 
     monkeypatch.setattr(events, "_insert", refuse)

@@ -514,7 +514,11 @@ def person_get(*, user: User, public_id: uuid.UUID | str) -> Person:
     return person
 
 
-_RECORD = sql.Columns(SourceRecord, "r")
+# A person's record: what the policy, the cards and possible matches read. Its times stay
+# deferred: nothing on the page shows them, and each costs a time-zone conversion per row.
+_RECORD = sql.Columns(
+    SourceRecord, "r", ("id", "dataset_id", "source_key", *RECORD_COLUMNS, "payload")
+)
 _RECORD_DATASET = sql.Columns(Dataset, "d")
 _RECORD_AGENCY = sql.Columns(Agency, "a")
 _RECORD_PUBLICATION = sql.Columns(DatasetPublication, "pub")
@@ -559,15 +563,22 @@ def _person_records(person: Person) -> list[SourceRecord]:
 
 
 def _related_persons(*, user: User, person_ids: Sequence[int]) -> set[int]:
-    """Which of these persons the user has a legitimate relationship in force with (one query,
-    none when there are no persons)."""
+    """Which of these persons the user has a legitimate relationship in force with (one
+    hand-written query, as every search and person page under such a grant makes it; none when
+    there are no persons)."""
     if not person_ids:
         return set()
-    return set(
-        LegitimateRelationship.objects.filter(
-            user=user, person_id__in=person_ids, expires_at__gt=timezone.now()
-        ).values_list("person_id", flat=True)
+    table = sql.table(LegitimateRelationship)
+    in_persons, params = sql.one_of("person_id", person_ids)
+    now = LegitimateRelationship._meta.get_field("expires_at").get_db_prep_value(
+        timezone.now(), connection
     )
+    found = sql.rows(
+        f"SELECT person_id FROM {table} "  # noqa: S608 - model names, placeholders
+        f"WHERE user_id = %s AND {in_persons} AND expires_at > %s",
+        [user.pk, *params, now],
+    )
+    return {person_id for (person_id,) in found}
 
 
 def relationship_in_force(*, user: User, person: Person) -> bool:

@@ -276,6 +276,24 @@ def test_a_card_needing_a_relationship_stays_closed_until_one_is_recorded(
     assert first_view.disclosures[0]["level"] == "known_to"
 
 
+def test_a_colleagues_relationship_does_not_open_the_card(signed_in, world, care_planning):
+    # Given another GP at the same practice recorded a relationship with the person
+    colleague = UserFactory(agency=world["practice"], role_id=world["gp"].pk)
+    other = signed_in(colleague)
+    declare(other, care_planning)
+    person = person_of(world["margaret"])
+    other.post(reverse("person-relationship", args=[person.public_id]), {"kind": "allocated_case"})
+
+    # When the doctor, who recorded none, opens the person's page
+    client = signed_in(world["doctor"])
+    declare(client, care_planning)
+    page = _page(client, world["margaret"]).content.decode()
+
+    # Then the card stays closed for the doctor
+    assert "Record your relationship" in page
+    assert "Home care" not in page
+
+
 def test_another_relationship_must_be_described(signed_in, world, care_planning):
     client = signed_in(world["doctor"])
     declare(client, care_planning)

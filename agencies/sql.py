@@ -12,7 +12,7 @@ The SQL is plain and portable (PostgreSQL and SQLite): joins, IN lists and place
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -52,14 +52,23 @@ class Columns(Generic[M]):
 
     def values(self, row: Sequence[Any], start: int = 0) -> list[Any]:
         """This part of a row (from `start`), converted as the ORM converts these fields."""
-        values = list(row[start : start + self.width])
+        return self.values_of([row], start)[0]
+
+    def values_of(self, rows: Iterable[Sequence[Any]], start: int = 0) -> list[list[Any]]:
+        """`values` of many rows, finding the database and its converters once."""
         database = connections[DEFAULT_DB_ALIAS]
-        for position, converters, expression in self._converters_for(database):
-            value = values[position]
-            for converter in converters:
-                value = converter(value, expression, database)
-            values[position] = value
-        return values
+        conversions = self._converters_for(database)
+        end = start + self.width
+        converted = []
+        for row in rows:
+            values = list(row[start:end])
+            for position, converters, expression in conversions:
+                value = values[position]
+                for converter in converters:
+                    value = converter(value, expression, database)
+                values[position] = value
+            converted.append(values)
+        return converted
 
     def instance(self, row: Sequence[Any], start: int = 0) -> M | None:
         """A model instance of this part of a row, or None where an outer join found no row (its

@@ -356,7 +356,10 @@ def _search_candidates(
         f"ORDER BY l.created_at DESC, l.id DESC LIMIT {SEARCH_CANDIDATE_LIMIT}",
         [LinkStatus.ACTIVE.value, partnership_id, *dataset_params, *params],
     )
-    return [(row[0], CandidateRecord(*_CANDIDATE.values(row, 1))) for row in found]
+    return [
+        (row[0], CandidateRecord(*values))
+        for row, values in zip(found, _CANDIDATE.values_of(found, 1), strict=True)
+    ]
 
 
 def person_search(

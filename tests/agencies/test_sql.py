@@ -4,7 +4,7 @@ gives, on PostgreSQL and SQLite alike."""
 import pytest
 
 from agencies import sql
-from governance.models import GrantVersion, Purpose
+from governance.models import DisclosureLevel, GrantVersion, Purpose
 from tests.factories import (
     AgencyFactory,
     PurposeFactory,
@@ -45,6 +45,38 @@ def test_values_are_converted_as_the_orm_converts_them(version):
     assert columns.values(row) == list(expected)
     assert columns.values(row)[0] == ["given_name"]
     assert columns.values(row)[1] is True
+
+
+def test_many_rows_are_converted_each_from_where_their_columns_start(version):
+    # Given two grant versions, read with a leading column before the model's own
+    other = grant_in_force(
+        dataset=version.grant.dataset,
+        role=version.grant.role,
+        organisation_type=version.grant.organisation_type,
+        purpose=PurposeFactory(partnership=version.grant.partnership),
+        disclosure_level=DisclosureLevel.KNOWN_TO,
+        field_names=[],
+    )
+    names = ("field_names", "requires_legitimate_relationship", "valid_from")
+    columns = sql.Columns(GrantVersion, "gv", names)
+    found = sql.rows(
+        f"SELECT gv.id, {columns.sql} FROM {sql.table(GrantVersion)} gv "  # noqa: S608 - model names
+        "WHERE gv.id IN (%s, %s) ORDER BY gv.id",
+        [version.pk, other.pk],
+    )
+
+    # When their columns are converted together
+    converted = columns.values_of(found, 1)
+
+    # Then each row's values are what the ORM reads for that version
+    expected = {
+        pk: list(values)
+        for pk, *values in GrantVersion.objects.filter(pk__in=[version.pk, other.pk]).values_list(
+            "pk", *names
+        )
+    }
+    assert converted == [expected[row[0]] for row in found]
+    assert [values[0] for values in converted] == [["given_name"], []]
 
 
 def test_instances_hold_every_column_or_defer_the_rest(version):

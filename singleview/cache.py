@@ -1,9 +1,9 @@
 """Django's Redis cache, keeping its redis-py clients.
 
 Django's `RedisCacheClient.get_client` makes a new `redis.Redis` around the connection pool for
-every cache operation; the pool (and its connections) is kept, but making the client costs more
-than the GET of a session (about a tenth of a signed-in request's session read). redis-py's
-clients are safe to share between threads, so this keeps one per pool.
+every cache operation; the pool (and its connections) is kept, but making the client was about a
+quarter of the time a signed-in request spent reading its session. redis-py's clients are safe
+to share between threads, so this keeps one per pool.
 """
 
 from __future__ import annotations

@@ -665,6 +665,26 @@ def store_warm() -> float:
     return time.perf_counter() - started
 
 
+def server_describe() -> str:
+    """The PostgreSQL server's version and buffer cache, and the size of what searches and pages
+    read: with a cache smaller than that, each read of a row not in it is a copy from the
+    operating system's file cache, which the figures include."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('server_version'), current_setting('shared_buffers'), "
+            "pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c "
+            "WHERE c.relname = ANY(%s)",
+            [list(WARM_TABLES)],
+        )
+        version, buffers, size = cursor.fetchone()
+    return (
+        f"PostgreSQL {version}: shared_buffers {buffers}; the tables and indexes searches and "
+        f"pages read take {size}."
+    )
+
+
 def clients_prepare(*, count: int, seed: int) -> list[Client]:
     """Sessions (signed in, TOTP-verified, purpose declared) and request lists per client."""
     from django.contrib.sessions.backends.cached_db import SessionStore
@@ -1225,6 +1245,7 @@ def main() -> None:
 
     started = time.perf_counter()
     print(f"Store read into the operating system's cache in {store_warm():.0f} s.", flush=True)
+    print(server_describe(), flush=True)
     clients = clients_prepare(count=arguments.clients, seed=arguments.seed)
     connection.close()
     accounts = Counter(f"{client.username} ({client.purpose_code})" for client in clients)

@@ -16,20 +16,15 @@ from django.core.cache.backends import redis
 class RedisCacheClient(redis.RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+        self._clients: dict[int, Any] = {}  # by id() of the pool, which Django keeps
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        # Django's own choice of server and its pools, as its get_client makes them (private
-        # attributes, which django-stubs leave out).
+        # Django's own choice of server and pool (a private method django-stubs leave out).
         django: Any = self
-        index = django._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        pool = django._get_connection_pool(write)
+        client = self._clients.get(id(pool))
         if client is None:
-            if index not in django._pools:
-                django._pools[index] = django._pool_class.from_url(
-                    django._servers[index], **django._pool_options
-                )
-            client = self._clients[index] = django._client(connection_pool=django._pools[index])
+            client = self._clients[id(pool)] = django._client(connection_pool=pool)
         return client
 
 

@@ -14,11 +14,13 @@ What it does:
    database is migrated; the demo partnership (`singleview.demo`: agencies, datasets, roles,
    purposes, approved grants, staff with TOTP devices) is created without a population; then
    each extract is read by the pipeline's own reader (`ExtractReader`: validation, the published
-   shape of a record) and COPYed into SourceRecord, with each record's SearchEntry computed by
+   shape of a record) and COPYed into SourceRecord, with each record's search keys computed by
    `matching.search.keys_for` exactly as `matching.services.search_entries_refresh` does. One
    Person per true person of the ground truth and one active Link per record are made in SQL (the
-   matcher is not what is measured), a dataset publication per dataset, and restrictions on about
-   0.45% of records (objection, protected address, sealed). Then VACUUM (ANALYZE).
+   matcher is not what is measured), then each record's SearchEntry (its keys, its link's person
+   and its columns, in record order, as `search_entries_refresh` writes them), a dataset
+   publication per dataset, and restrictions on about 0.45% of records (objection, protected
+   address, sealed). Then VACUUM (ANALYZE).
    Before the server starts, the tables and indexes searches and pages read are read into the
    operating system's file cache (pg_prewarm's 'read' mode; a database server holds its working
    set), so that the figures measure the service rather than a first read from disk.
@@ -81,7 +83,7 @@ from machine import reference_ns  # benchmarks/machine.py, beside this script
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "singleview_person_bench"
 # Bump when the loaded store changes shape, so that an older cached database is rebuilt.
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"
 SECRET_KEY = "benchmark-only-secret-key-person-search-never-use-elsewhere"  # noqa: S105 - benchmark
 AUDIT_SIGNING_KEY = "benchmark-only-audit-signing-key-not-a-secret-0000"
 REDIS_DB = 14
@@ -258,7 +260,8 @@ def _setup_django(url: str) -> None:
 
 
 def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> dict[str, int]:
-    """Each extract through the pipeline's reader into SourceRecord, with its search entries."""
+    """Each extract through the pipeline's reader into SourceRecord, with its search keys (into
+    the table `bench_entry`, made into search entries by `_search_entries` once links exist)."""
     from dataclasses import astuple
 
     from django.utils import timezone
@@ -267,22 +270,19 @@ def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> d
     from agencies.extracts.validation import ExtractReader, ProblemLog
     from agencies.models import Dataset, SourceRecord
     from agencies.selectors import dataset_extract_schema
-    from matching.models import SearchEntry
     from matching.search import keys_for
 
     record_columns = (
         "id, dataset_id, source_key, given_name, family_name, date_of_birth, sex, postcode, "
         "address, nhs_number, payload, first_seen_at, updated_at"
     )
-    entry_columns = (
-        "source_record_id, partnership_id, dataset_id, nhs_number, birth, birth_year, "
-        "family_code, postcode, district"
-    )
     now = timezone.now().isoformat()
     datasets = {d.code: d for d in Dataset.objects.filter(agency__partnership_id=partnership_id)}
     counts: dict[str, int] = {}
     next_id = 1
     with raw.cursor() as cursor:
+        typed = ", ".join(f"{key} {kind}" for key, kind in _ENTRY_KEYS.items())
+        cursor.execute(f"CREATE UNLOGGED TABLE bench_entry ({typed})")
         for code, path in paths.items():
             dataset = datasets[code]
             reader = ExtractReader(
@@ -323,15 +323,52 @@ def _records_copy(*, raw: Any, paths: dict[str, Path], partnership_id: int) -> d
                         copy.write("".join(lines))
                         lines.clear()
                 copy.write("".join(lines))
-            with cursor.copy(
-                f"COPY {SearchEntry._meta.db_table} ({entry_columns}) FROM STDIN"
-            ) as copy:
+            with cursor.copy("COPY bench_entry FROM STDIN") as copy:
                 for start in range(0, len(entries), 10_000):
                     copy.write("".join(entries[start : start + 10_000]))
             counts[code] = next_id - first
             print(f"  {code}: {counts[code]:,} records", flush=True)
     raw.commit()
     return counts
+
+
+# A search entry's keys, as `_records_copy` writes them to `bench_entry`.
+_ENTRY_KEYS = {
+    "source_record_id": "bigint",
+    "partnership_id": "bigint",
+    "dataset_id": "bigint",
+    "nhs_number": "text",
+    "birth": "text",
+    "birth_year": "smallint",
+    "family_code": "text",
+    "postcode": "text",
+    "district": "text",
+}
+
+
+def _search_entries(*, raw: Any) -> int:
+    """Each record's search entry: the keys `_records_copy` computed, its active link's person
+    and its columns, in record order."""
+    from agencies.models import SourceRecord
+    from matching.models import Link, SearchEntry
+
+    keys = ", ".join(_ENTRY_KEYS)
+    with raw.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SearchEntry._meta.db_table} ({keys}, person_id, "  # noqa: S608 - own names
+            "source_key, given_name, family_name, date_of_birth, postcode_as_held, "
+            f"nhs_number_as_held) SELECT {', '.join(f'e.{key}' for key in _ENTRY_KEYS)}, "
+            "l.person_id, "
+            "r.source_key, r.given_name, r.family_name, r.date_of_birth, r.postcode, "
+            f"r.nhs_number FROM bench_entry e JOIN {SourceRecord._meta.db_table} r "
+            f"ON r.id = e.source_record_id JOIN {Link._meta.db_table} l "
+            "ON l.source_record_id = e.source_record_id AND l.status = 'active' "
+            "ORDER BY e.source_record_id"
+        )
+        made = cursor.rowcount
+        cursor.execute("DROP TABLE bench_entry")
+    raw.commit()
+    return made
 
 
 def _persons_and_links(*, raw: Any, truth: Path, partnership_id: int, seed: int) -> tuple[int, int]:
@@ -488,7 +525,7 @@ def store_load(*, base_url: str, people: int, seed: int, generator_workers: int)
         _create_partnership(seed=seed)
         partnership_id = Partnership.objects.get(slug=PARTNERSHIP_SLUG).pk
         migrated = time.perf_counter()
-        print("Loading records and search entries (COPY)...", flush=True)
+        print("Loading records and their search keys (COPY)...", flush=True)
         with psycopg.connect(url) as raw:
             try:
                 # The rows are consistent by construction: skip the foreign-key triggers, whose
@@ -504,6 +541,7 @@ def store_load(*, base_url: str, people: int, seed: int, generator_workers: int)
                 partnership_id=partnership_id,
                 seed=seed,
             )
+            _search_entries(raw=raw)
             restrictions = _restrictions(raw=raw, partnership_id=partnership_id)
         _publications(counts=counts, paths=summary.paths, partnership_id=partnership_id)
         linked = time.perf_counter()
@@ -527,9 +565,9 @@ def store_load(*, base_url: str, people: int, seed: int, generator_workers: int)
         f"Loaded {sum(counts.values()):,} records, {persons:,} persons, {links:,} links and "
         f"{restrictions:,} restrictions in {vacuumed - started:.0f} s: generate "
         f"{generated - started:.0f} s, migrate and partnership {migrated - generated:.0f} s, "
-        f"records and search entries {copied - migrated:.0f} s, persons, links, restrictions "
-        f"and publications {linked - copied:.0f} s, VACUUM ANALYZE {vacuumed - linked:.0f} s "
-        f"(load average {_load_average()}).",
+        f"records and search keys {copied - migrated:.0f} s, persons, links, search entries, "
+        f"restrictions and publications {linked - copied:.0f} s, VACUUM ANALYZE "
+        f"{vacuumed - linked:.0f} s (load average {_load_average()}).",
         flush=True,
     )
 

@@ -204,8 +204,11 @@ class MatchDecision(models.Model):
 
 class SearchEntry(models.Model):
     """A current source record as practitioners' searches find it: its search keys
-    (`matching.search.keys_for`), indexed. Written by `matching.services` together with the
-    record's link, so a record is searchable exactly while it is in the matched store."""
+    (`matching.search.keys_for`), indexed, and what a search reads of a candidate (its active
+    link's person and the record's demographic columns, as the record holds them), so that a
+    search reads its candidates from this table alone. Written by `matching.services` together
+    with the record's link, so a record is searchable exactly while it is in the matched store,
+    as it is now."""
 
     source_record = models.OneToOneField(
         "agencies.SourceRecord",
@@ -227,6 +230,15 @@ class SearchEntry(models.Model):
     family_code = models.CharField(max_length=20, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
     district = models.CharField(max_length=4, blank=True)
+    # The candidate: the person of the record's active link, and the record's columns that
+    # scoring, the policy and the results read, copied as the record holds them.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    source_key = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.CharField(max_length=10, blank=True)
+    postcode_as_held = models.CharField(max_length=10, blank=True)
+    nhs_number_as_held = models.CharField(max_length=10, blank=True)
 
     class Meta:
         indexes = [

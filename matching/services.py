@@ -828,20 +828,33 @@ def _persons_apply(
 
 def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] | None) -> int:
     """Bring the search entries of these records (every record of the partnership when None) in
-    line with the store: a current record with an active link has an entry with its keys, any
-    other has none. Returns the number of entries written."""
+    line with the store: a current record with an active link has an entry with its keys, its
+    link's person and its columns as they are now; any other has none. Returns the number of
+    entries written."""
     stale = SearchEntry.objects.filter(partnership_id=partnership_id)
-    records = _current_records(partnership_id).filter(links__status=LinkStatus.ACTIVE)
+    links = Link.objects.filter(
+        status=LinkStatus.ACTIVE,
+        person__partnership_id=partnership_id,
+        source_record__retired_at__isnull=True,
+    )
     if record_ids is not None:
         ids = sorted(record_ids)
         stale = stale.filter(source_record_id__in=ids)
-        records = records.filter(pk__in=ids)
+        links = links.filter(source_record_id__in=ids)
     stale.delete()
+    columns = ("source_key", "given_name", "family_name", "date_of_birth", "postcode", "nhs_number")
     entries = (
         SearchEntry(
-            source_record_id=pk,
+            source_record_id=record_id,
             partnership_id=partnership_id,
             dataset_id=dataset_id,
+            person_id=person_id,
+            source_key=source_key,
+            given_name=given_name,
+            family_name=family_name,
+            date_of_birth=date_of_birth,
+            postcode_as_held=postcode,
+            nhs_number_as_held=nhs_number,
             **asdict(
                 keys_for(
                     family_name=family_name,
@@ -851,9 +864,24 @@ def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] |
                 )
             ),
         )
-        for pk, dataset_id, family_name, date_of_birth, postcode, nhs_number in records.values_list(
-            "pk", "dataset_id", "family_name", "date_of_birth", "postcode", "nhs_number"
-        ).iterator(chunk_size=5000)
+        for (
+            record_id,
+            person_id,
+            dataset_id,
+            source_key,
+            given_name,
+            family_name,
+            date_of_birth,
+            postcode,
+            nhs_number,
+        ) in links.values_list(
+            "source_record_id",
+            "person_id",
+            "source_record__dataset_id",
+            *(f"source_record__{column}" for column in columns),
+        )
+        .order_by("source_record_id")
+        .iterator(chunk_size=5000)
     )
     written = 0
     while batch := list(islice(entries, 5000)):

@@ -630,6 +630,18 @@ def _link(*, dataset: Dataset, now: datetime) -> int:
     return summary.linked_to_existing + summary.new_persons
 
 
+def _search_entries_follow(*, dataset: Dataset, now: datetime) -> None:
+    """A publish without matching: the records it changed or retired keep their links until the
+    next matching run, but searches find them as they are now (a retired one not at all)."""
+    from matching.services import search_entries_refresh
+
+    changed = SourceRecord.objects.filter(dataset=dataset, updated_at=now)
+    search_entries_refresh(
+        partnership_id=dataset.agency.partnership_id,
+        record_ids=list(changed.values_list("pk", flat=True)),
+    )
+
+
 def publish(
     *, run: ExtractRun, match: bool, loaded: tuple[datetime, int] | None = None
 ) -> PublishResult:
@@ -683,6 +695,8 @@ def publish(
             linked = _link(dataset=dataset, now=written_at)
             match_seconds = time.perf_counter() - started
             run.step_timings = {**run.step_timings, ExtractRunStep.MATCH: round(match_seconds, 3)}
+        elif not first_load:
+            _search_entries_follow(dataset=dataset, now=written_at)
         # After a first load every record is current; otherwise they are counted.
         records_current = (
             inserted

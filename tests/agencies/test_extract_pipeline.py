@@ -22,7 +22,8 @@ from agencies.models import (
     ExtractStatus,
     SourceRecord,
 )
-from matching.models import Link, Person
+from matching.models import Link, Person, SearchEntry
+from matching.search import keys_for
 from tests.agencies.test_extract_support import (
     CORPUS,
     HEADER,
@@ -398,6 +399,34 @@ def test_the_match_step_can_be_switched_off(it_user, dataset):
     assert run.status == ExtractRunStatus.PUBLISHED
     assert "match" not in run.step_timings
     assert not Link.objects.filter(source_record__dataset=dataset).exists()
+
+
+def test_without_matching_searches_find_records_as_published(it_user, dataset):
+    # Given three records published and matched
+    send(user=it_user, dataset=dataset, data=FIRST)
+    searchable = SearchEntry.objects.filter(source_record__dataset=dataset)
+    assert searchable.count() == 3
+
+    # When the next full extract renames A1 and drops A2, published without matching
+    data = csv_bytes(row("A1", given_name="Anne", family_name="Quarrington"), row("A3"))
+    receipt = services.extract_receive(user=it_user, dataset=dataset, upload=upload(data))
+    run = services.extract_process(extract_id=receipt.extract.pk, match_records=False)
+
+    # Then searches find A1 under its new name, still as its person, and A2 not at all
+    assert (run.updated, run.retired) == (1, 1)
+    entries = {entry.source_key: entry for entry in searchable}
+    assert set(entries) == {"A1", "A3"}
+    renamed = entries["A1"]
+    assert (renamed.given_name, renamed.family_name) == ("Anne", "Quarrington")
+    assert (
+        renamed.family_code
+        == keys_for(
+            family_name="Quarrington", date_of_birth="", postcode="", nhs_number=""
+        ).family_code
+    )
+    assert Link.objects.get(source_record__source_key="A1", status="active").person_id == (
+        renamed.person_id
+    )
 
 
 def test_an_older_extract_never_overwrites_a_newer_published_one(it_user, dataset):

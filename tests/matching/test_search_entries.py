@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import SourceRecord
-from matching.models import SearchEntry
+from matching.models import Link, LinkStatus, SearchEntry
 from matching.services import source_records_link
 from tests.factories import AgencyFactory, DatasetFactory
 
@@ -32,6 +32,15 @@ def test_a_linked_record_is_searchable_by_its_normalised_keys(record):
     assert (entry.birth, entry.postcode, entry.district) == ("1980-01-02", "SN1 4AB", "SN1")
     assert entry.partnership_id == record.dataset.agency.partnership_id
     assert entry.dataset_id == record.dataset_id
+
+
+def test_an_entry_carries_its_person_and_the_record_as_held(record):
+    entry = SearchEntry.objects.get(source_record=record)
+
+    link = Link.objects.get(source_record=record, status=LinkStatus.ACTIVE)
+    assert entry.person_id == link.person_id
+    assert (entry.source_key, entry.given_name, entry.family_name) == ("A-1", "Ann", "Lee")
+    assert (entry.date_of_birth, entry.postcode_as_held) == ("1980-01-02", "sn1 4ab")
 
 
 def test_a_changed_record_gets_new_keys(record):

@@ -140,6 +140,9 @@ class SearchResults:
     results: tuple[SearchResult, ...]
     total: int
     capped: bool
+    # More records fitted the search keys than a search scores (SEARCH_CANDIDATE_LIMIT): more
+    # people than `total` may match.
+    total_at_least: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ class CandidateRecord:
     date_of_birth: str
     postcode: str
     nhs_number: str
+    # The active restrictions on the record, read with it.
+    restrictions: frozenset[str] = frozenset()
 
 
 DEMOGRAPHIC_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode")
@@ -203,7 +208,6 @@ RECORD_COLUMNS = (
     "address",
     "nhs_number",
 )
-SEARCH_CANDIDATE_LIMIT = 2000
 
 
 def _display(name: str, value: object, field_type: str = "") -> str:
@@ -275,19 +279,20 @@ def _decide(
     }
 
 
-# Its columns, in CandidateRecord's order.
+# A candidate as its search entry carries it: its person, then CandidateRecord's columns in order.
 _CANDIDATE = sql.Columns(
-    SourceRecord,
-    "r",
+    SearchEntry,
+    "e",
     (
-        "id",
-        "dataset_id",
+        "person",
+        "source_record",
+        "dataset",
         "source_key",
         "given_name",
         "family_name",
         "date_of_birth",
-        "postcode",
-        "nhs_number",
+        "postcode_as_held",
+        "nhs_number_as_held",
     ),
 )
 
@@ -309,56 +314,109 @@ def _persons_by_id(person_ids: Sequence[int]) -> dict[int, Person]:
     return {person.pk: person for person in persons if person is not None}
 
 
-def _search_conditions(query: search.Query) -> tuple[list[str], list[Any]]:
+@dataclass(frozen=True)
+class _KeyCondition:
+    """One search key a candidate's entry may agree on: its SQL, its parameters, and how much
+    agreeing on it says (roughly the scorer's weight for the fields it covers)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    weight: int
+
+
+def _search_conditions(query: search.Query) -> list[_KeyCondition]:
     """The search keys a candidate's entry must have one of (`matching.search.keys_for`). Each
     key that a partial index covers repeats the index's condition (not empty), so that a
     prepared statement's generic plan, made without the values, can still use that index."""
-    conditions: list[str] = []
-    params: list[Any] = []
+    conditions: list[_KeyCondition] = []
     if query.nhs_number:
-        conditions.append("(e.nhs_number = %s AND e.nhs_number <> '')")
-        params.append(query.nhs_number)
+        conditions.append(
+            _KeyCondition("(e.nhs_number = %s AND e.nhs_number <> '')", (query.nhs_number,), 12)
+        )
     if query.birth is not None:
         in_births, birth_params = sql.one_of("e.birth", query.birth_values())
-        conditions.append(f"({in_births} AND e.birth <> '')")
-        params.extend(birth_params)
+        conditions.append(_KeyCondition(f"({in_births} AND e.birth <> '')", tuple(birth_params), 4))
         for code in query.family_codes:
-            conditions.append("(e.family_code = %s AND e.birth_year = %s)")
-            params.extend((code, query.birth.year))
+            conditions.append(
+                _KeyCondition(
+                    "(e.family_code = %s AND e.birth_year = %s)", (code, query.birth.year), 1
+                )
+            )
     if query.postcode is not None:
         if query.postcode.is_full:
-            conditions.append("(e.postcode = %s AND e.postcode <> '')")
-            params.append(query.postcode.text)
+            conditions.append(
+                _KeyCondition("(e.postcode = %s AND e.postcode <> '')", (query.postcode.text,), 3)
+            )
         for code in query.family_codes:
-            conditions.append("(e.family_code = %s AND e.district = %s)")
-            params.extend((code, query.postcode.district))
-    return conditions, params
+            conditions.append(
+                _KeyCondition(
+                    "(e.family_code = %s AND e.district = %s)", (code, query.postcode.district), 1
+                )
+            )
+    return conditions
 
 
 def _search_candidates(
-    *, query: search.Query, partnership_id: int, dataset_ids: Iterable[int]
+    *, query: search.Query, partnership_id: int, dataset_ids: Iterable[int], limit: int
 ) -> list[tuple[int, CandidateRecord]]:
     """Each current record (with an active link) of these datasets whose search keys match, with
-    its link's person, newest link first: one hand-written query (`agencies.sql`), at most
-    SEARCH_CANDIDATE_LIMIT rows."""
-    conditions, params = _search_conditions(query)
+    its link's person: one hand-written query (`agencies.sql`) of the search entries alone, which
+    carry both (`matching.SearchEntry`). At most `limit` rows:
+    - first those agreeing on a specific key (an NHS number, a date of birth, a full postcode),
+      the weightiest agreements first, then the newest records;
+    - then those agreeing only on a broad key (a family name in a year of birth or a postcode
+      district) in the order the database finds them, so that it stops reading at the limit: a
+      common family name in a district has thousands, and no order among them is more right.
+    """
+    conditions = _search_conditions(query)
     datasets = sorted(dataset_ids)
     if not conditions or not datasets:
         return []
     in_datasets, dataset_params = sql.one_of("e.dataset_id", datasets)
-    found = sql.rows(
-        f"SELECT l.person_id, {_CANDIDATE.sql} "  # noqa: S608 - model names, placeholders
-        f"FROM {sql.table(SearchEntry)} e "
-        f"JOIN {sql.table(SourceRecord)} r ON r.id = e.source_record_id "
-        f"JOIN {sql.table(Link)} l ON l.source_record_id = r.id AND l.status = %s "
-        f"WHERE e.partnership_id = %s AND {in_datasets} "
-        f"AND r.retired_at IS NULL AND ({' OR '.join(conditions)}) "
-        f"ORDER BY l.created_at DESC, l.id DESC LIMIT {SEARCH_CANDIDATE_LIMIT}",
-        [LinkStatus.ACTIVE.value, partnership_id, *dataset_params, *params],
+    restrictions = policy.restriction_kinds_sql(
+        dataset_id="e.dataset_id", source_key="e.source_key"
     )
+    select = (
+        f"SELECT {_CANDIDATE.sql}, {restrictions} "  # noqa: S608 - model names
+        f"FROM {sql.table(SearchEntry)} e WHERE e.partnership_id = %s AND {in_datasets}"
+    )
+    specific = [condition for condition in conditions if condition.weight > 1]
+    broad = [condition for condition in conditions if condition.weight <= 1]
+    any_specific = f"({' OR '.join(condition.sql for condition in specific)})"
+    specific_params = [param for condition in specific for param in condition.params]
+    parts: list[str] = []
+    params: list[Any] = []
+    if specific:
+        agreement = " + ".join(
+            f"CASE WHEN {condition.sql} THEN {condition.weight} ELSE 0 END"
+            for condition in specific
+        )
+        parts.append(
+            f"{select} AND {any_specific} "
+            f"ORDER BY {agreement} DESC, e.source_record_id DESC LIMIT %s"
+        )
+        params += [partnership_id, *dataset_params, *specific_params, *specific_params, limit]
+    if broad:
+        only_broad = f" AND NOT {any_specific}" if specific else ""
+        parts.append(
+            f"{select} AND ({' OR '.join(condition.sql for condition in broad)}){only_broad} "
+            "LIMIT %s"
+        )
+        params += [
+            partnership_id,
+            *dataset_params,
+            *(param for condition in broad for param in condition.params),
+            *(specific_params if specific else []),
+            limit,
+        ]
+    statement = " UNION ALL ".join(
+        f"SELECT * FROM ({part}) AS part_{number}"  # noqa: S608 - built above
+        for number, part in enumerate(parts)
+    )
+    found = sql.rows(f"{statement} LIMIT %s", [*params, limit])
     return [
-        (row[0], CandidateRecord(*values))
-        for row, values in zip(found, _CANDIDATE.values_of(found, 1), strict=True)
+        (values[0], CandidateRecord(*values[1:], policy.restriction_kinds(row[-1])))
+        for row, values in zip(found, _CANDIDATE.values_of(found), strict=True)
     ]
 
 
@@ -388,13 +446,14 @@ def person_search(
         raise
     snapshot = _snapshot(user=user, declared=declared)
     # One query for the candidates: the scoring columns of each current record whose search keys
-    # match, and its person, in the links' own order (newest first). They are scored in memory;
-    # only the records of people with a fitting record are decided on (a common family name with
-    # a year of birth has a thousand candidates, few of which fit).
+    # match, and its person, those agreeing on the most specific keys first, at most
+    # SEARCH_CANDIDATE_LIMIT (a common family name in a postcode district has thousands). They
+    # are scored in memory; only the records of people with a fitting record are decided on.
     rows = _search_candidates(
         query=query,
         partnership_id=user.agency.partnership_id,
         dataset_ids=snapshot.dataset_ids,
+        limit=settings.SEARCH_CANDIDATE_LIMIT,
     )
     scorer = search.Scorer(query)
     fits = [
@@ -415,7 +474,11 @@ def person_search(
         for (person_id, record), fit in zip(rows, fits, strict=True)
         if person_id in fitting
     ]
-    decisions = _decide(snapshot, [record for _, record, _ in candidates])
+    # Every candidate is of a dataset the snapshot covers (the query reads no other).
+    decisions = {
+        record.pk: snapshot.decide(record.dataset_id, record.restrictions)
+        for _, record, _ in candidates
+    }
     best: dict[int, tuple[search.Score, CandidateRecord]] = {}
     shown: dict[int, list[CandidateRecord]] = defaultdict(list)
     for person_id, record, fit in candidates:
@@ -483,7 +546,12 @@ def person_search(
             case_reference=declared.case_reference,
             request=request,
         )
-    return SearchResults(results=tuple(results), total=len(ranked), capped=len(ranked) > limit)
+    return SearchResults(
+        results=tuple(results),
+        total=len(ranked),
+        capped=len(ranked) > limit,
+        total_at_least=len(rows) >= settings.SEARCH_CANDIDATE_LIMIT,
+    )
 
 
 _PAGE_PERSON = sql.Columns(Person, "p")

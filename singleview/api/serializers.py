@@ -115,6 +115,9 @@ class SearchResultSerializer(serializers.Serializer[SearchResult]):
 
 class SearchResultsSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField(help_text="How many people match.")
+    total_at_least = serializers.BooleanField(
+        help_text="The search was broad enough that more people than `total` may match."
+    )
     capped = serializers.BooleanField(
         help_text="Only the best matches are listed: say more about the person to narrow it."
     )

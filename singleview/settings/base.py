@@ -172,6 +172,9 @@ PURPOSE_MAX_AGE = timedelta(hours=env.int("PURPOSE_MAX_HOURS", default=4))
 BREAK_GLASS_DURATION = timedelta(minutes=env.int("BREAK_GLASS_MINUTES", default=60))
 # Search: at most this many people are listed (the best matches); more asks for more detail.
 SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=10)
+# A search scores at most this many stored records, those agreeing on the most specific search
+# keys first: a common family name in a postcode district has thousands.
+SEARCH_CANDIDATE_LIMIT = env.int("SEARCH_CANDIDATE_LIMIT", default=500)
 # A recorded legitimate relationship with a person holds this long.
 LEGITIMATE_RELATIONSHIP_DURATION = timedelta(
     days=env.int("LEGITIMATE_RELATIONSHIP_DAYS", default=30)

@@ -10,9 +10,11 @@ from audit import events
 from audit.models import AccessEvent, Action, Outcome
 from governance.models import RestrictionKind
 from governance.services import restriction_create
+from matching.services import record_unlink
 from tests.factories import (
     AgencyFactory,
     DatasetFactory,
+    UserFactory,
     custodian_of,
 )
 from tests.singleview.conftest import declare, person_of, records_link, search
@@ -124,6 +126,66 @@ def test_an_nhs_number_alone_is_enough(doctor, world):
 
     assert "1 person matches" in page
     assert reverse("person", args=[person_of(world["margaret"]).public_id]) in page
+
+
+def test_a_record_a_reviewer_unlinks_is_found_as_its_own_person(doctor, world):
+    # Given Margaret's care record and Peggy's police record linked as one person
+    assert person_of(world["peggy"]) == person_of(world["margaret"])
+    reviewer = UserFactory(agency=world["council"], user_types=["ig_officer"])
+
+    # When a reviewer makes the police record a person of its own
+    record_unlink(user=reviewer, record_id=world["peggy"].pk, reason="Two people, GP confirmed.")
+
+    # Then the same search finds two people, each under their own person page
+    page = search(doctor, nhs_number="9434765919").content.decode()
+    assert "2 people match" in page
+    for record in (world["margaret"], world["peggy"]):
+        assert reverse("person", args=[person_of(record).public_id]) in page
+
+
+def test_a_changed_record_is_found_and_shown_as_it_is_now(doctor, world):
+    # Given Margaret's record renamed by her agency's next extract, and linked again
+    margaret = world["margaret"]
+    margaret.given_name, margaret.family_name = "Margaret", "Jones"
+    margaret.save()
+    records_link(margaret)
+
+    # When she is searched for by her new name
+    page = search(doctor, family_name="Jones", postcode="SN1 4AB").content.decode()
+
+    # Then she is found, shown with her new name and not her old one
+    results = page.split('id="results"')[1]
+    assert reverse("person", args=[person_of(margaret).public_id]) in results
+    assert "Jones" in results
+    assert "Smith" not in results
+
+
+def test_a_broad_search_keeps_the_closest_records_and_says_more_may_match(doctor, world, settings):
+    # Given four Smiths newer than Margaret elsewhere in her postcode district, and a search that
+    # scores at most three records
+    settings.SEARCH_CANDIDATE_LIMIT = 3
+    newer = [
+        SourceRecord.objects.create(
+            dataset=world["care"],
+            source_key=f"ASC-SMITH-{n}",
+            given_name=given,
+            family_name="Smith",
+            date_of_birth=f"19{60 + n}-01-0{n}",
+            postcode=f"SN1 {n}ZZ",
+        )
+        for n, given in enumerate(["Alan", "Beth", "Carl", "Dora"], start=1)
+    ]
+    records_link(*newer)
+
+    # When the doctor searches for Smith at Margaret's full postcode
+    page = search(doctor, family_name="Smith", postcode="SN1 4AB").content.decode()
+
+    # Then Margaret, who agrees on the full postcode, is kept ahead of the newer district-only
+    # Smiths, and the count says more people may match
+    results = page.split('id="results"')[1]
+    assert reverse("person", args=[person_of(world["margaret"]).public_id]) in results
+    assert "Alan" not in results
+    assert "At least 1 person matches" in page
 
 
 def test_an_nhs_number_failing_its_check_digit_is_refused(doctor):

@@ -105,6 +105,7 @@ def test_the_list_is_capped(search, settings):
     body = search(given_name="Margaret", family_name="Smith", date_of_birth="1950-03-12").json()
 
     assert body["total"] == 2
+    assert body["total_at_least"] is False
     assert body["capped"] is True
     assert len(body["results"]) == 1
 
@@ -120,7 +121,7 @@ def test_an_objection_hides_that_record_from_search(search, world):
 
     body = search(family_name="Khan", postcode="SN1 4AB").json()
 
-    assert body == {"total": 0, "capped": False, "results": []}
+    assert body == {"total": 0, "total_at_least": False, "capped": False, "results": []}
 
 
 def test_every_search_records_its_terms_and_the_people_shown(search, world):

@@ -381,25 +381,6 @@ def restrictions_for(records: Iterable[RecordRef]) -> dict[RecordRef, frozenset[
     return {record: frozenset(kinds) for record, kinds in found.items()}
 
 
-def restriction_kinds_sql(*, dataset_id: str, source_key: str) -> str:
-    """A column for a query that reads records to decide on them, instead of `restrictions_for`'s
-    query after it: the kinds of the active restrictions on the record whose dataset id and
-    source key are these SQL expressions, comma-separated, or NULL for none (read by
-    `restriction_kinds`). The database works it out only for the rows the query returns."""
-    table = sql.table(Restriction)
-    kinds = "string_agg" if connection.vendor == "postgresql" else "group_concat"
-    return (
-        f"(SELECT {kinds}(x.kind, ',') FROM {table} x "  # noqa: S608 - model names
-        f"WHERE x.dataset_id = {dataset_id} AND x.source_key = {source_key} "
-        "AND x.lifted_at IS NULL)"
-    )
-
-
-def restriction_kinds(column: str | None) -> frozenset[str]:
-    """The restriction kinds `restriction_kinds_sql`'s column holds."""
-    return frozenset(column.split(",")) if column else frozenset()
-
-
 def decide_for_records(
     *,
     user: User,

@@ -194,8 +194,6 @@ class CandidateRecord:
     date_of_birth: str
     postcode: str
     nhs_number: str
-    # The active restrictions on the record, read with it.
-    restrictions: frozenset[str] = frozenset()
 
 
 DEMOGRAPHIC_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode")
@@ -373,12 +371,9 @@ def _search_candidates(
     if not conditions or not datasets:
         return []
     in_datasets, dataset_params = sql.one_of("e.dataset_id", datasets)
-    restrictions = policy.restriction_kinds_sql(
-        dataset_id="e.dataset_id", source_key="e.source_key"
-    )
     select = (
-        f"SELECT {_CANDIDATE.sql}, {restrictions} "  # noqa: S608 - model names
-        f"FROM {sql.table(SearchEntry)} e WHERE e.partnership_id = %s AND {in_datasets}"
+        f"SELECT {_CANDIDATE.sql} FROM {sql.table(SearchEntry)} e "  # noqa: S608 - model names
+        f"WHERE e.partnership_id = %s AND {in_datasets}"
     )
     specific = [condition for condition in conditions if condition.weight > 1]
     broad = [condition for condition in conditions if condition.weight <= 1]
@@ -414,10 +409,7 @@ def _search_candidates(
         for number, part in enumerate(parts)
     )
     found = sql.rows(f"{statement} LIMIT %s", [*params, limit])
-    return [
-        (values[0], CandidateRecord(*values[1:], policy.restriction_kinds(row[-1])))
-        for row, values in zip(found, _CANDIDATE.values_of(found), strict=True)
-    ]
+    return [(values[0], CandidateRecord(*values[1:])) for values in _CANDIDATE.values_of(found)]
 
 
 def person_search(
@@ -474,11 +466,7 @@ def person_search(
         for (person_id, record), fit in zip(rows, fits, strict=True)
         if person_id in fitting
     ]
-    # Every candidate is of a dataset the snapshot covers (the query reads no other).
-    decisions = {
-        record.pk: snapshot.decide(record.dataset_id, record.restrictions)
-        for _, record, _ in candidates
-    }
+    decisions = _decide(snapshot, [record for _, record, _ in candidates])
     best: dict[int, tuple[search.Score, CandidateRecord]] = {}
     shown: dict[int, list[CandidateRecord]] = defaultdict(list)
     for person_id, record, fit in candidates:

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from agencies import sql
 from agencies.models import OrganisationType, Sensitivity, SourceRecord
 from governance import policy
 from governance.models import DisclosureLevel, RestrictionKind
@@ -21,7 +20,6 @@ from governance.services import (
 )
 from tests.factories import (
     AgencyFactory,
-    DatasetFactory,
     PartnershipFactory,
     PurposeFactory,
     RoleFactory,
@@ -359,34 +357,6 @@ def test_lifted_restriction_no_longer_applies(world):
     restriction_lift(user=world["custodian"], restriction=restriction, reason="Consent given.")
 
     assert _decide_record(world).level == DisclosureLevel.FULL
-
-
-def test_a_query_reads_each_records_active_restrictions_with_it(world):
-    # Given one record with two restrictions and a lifted one, and a record of another dataset
-    # with the same key
-    for kind in (RestrictionKind.OBJECTION, RestrictionKind.PROTECTED_ADDRESS):
-        _restrict(world, kind)
-    lifted = _restrict(world, RestrictionKind.SEALED)
-    restriction_lift(user=world["custodian"], restriction=lifted, reason="Unsealed by court.")
-    elsewhere = DatasetFactory(agency=world["dataset"].agency)
-    records = [(world["dataset"].pk, "ASC1"), (world["dataset"].pk, "ASC2"), (elsewhere.pk, "ASC1")]
-
-    # When a query reads the records with their restriction kinds
-    column = policy.restriction_kinds_sql(dataset_id="r.dataset_id", source_key="r.source_key")
-    rows = [
-        sql.rows(
-            f"SELECT {column} FROM (SELECT %s AS dataset_id, %s AS source_key) r",  # noqa: S608
-            [dataset_id, key],
-        )[0][0]
-        for dataset_id, key in records
-    ]
-
-    # Then each record has exactly its own active restrictions
-    assert [policy.restriction_kinds(row) for row in rows] == [
-        {RestrictionKind.OBJECTION, RestrictionKind.PROTECTED_ADDRESS},
-        set(),
-        set(),
-    ]
 
 
 # Bulk decisions at a fixed cost

@@ -188,6 +188,24 @@ def test_a_broad_search_keeps_the_closest_records_and_says_more_may_match(doctor
     assert "At least 1 person matches" in page
 
 
+def test_markup_in_a_record_is_shown_as_text(doctor, world):
+    record = SourceRecord.objects.create(
+        dataset=world["care"],
+        source_key="ASC-MARKUP",
+        given_name="<i>Ivy</i>",
+        family_name="O'Hara",
+        date_of_birth="1990-01-01",
+        postcode="SN1 4AB",
+    )
+    records_link(record)
+
+    page = search(doctor, family_name="O'Hara", postcode="SN1 4AB").content.decode()
+
+    results = page.split('id="results"')[1]
+    assert "&lt;i&gt;Ivy&lt;/i&gt; O&#x27;Hara" in results
+    assert "<i>" not in results
+
+
 def test_an_nhs_number_failing_its_check_digit_is_refused(doctor):
     page = search(doctor, nhs_number="9434765918").content.decode()
 

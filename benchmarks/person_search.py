@@ -83,7 +83,7 @@ from machine import reference_ns  # benchmarks/machine.py, beside this script
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = "singleview_person_bench"
 # Bump when the loaded store changes shape, so that an older cached database is rebuilt.
-LOADER_VERSION = "2"
+LOADER_VERSION = "3"
 SECRET_KEY = "benchmark-only-secret-key-person-search-never-use-elsewhere"  # noqa: S105 - benchmark
 AUDIT_SIGNING_KEY = "benchmark-only-audit-signing-key-not-a-secret-0000"
 REDIS_DB = 14
@@ -348,21 +348,22 @@ _ENTRY_KEYS = {
 
 def _search_entries(*, raw: Any) -> int:
     """Each record's search entry: the keys `_records_copy` computed, its active link's person
-    and its columns, in record order."""
+    (id and public id) and its columns, in record order."""
     from agencies.models import SourceRecord
-    from matching.models import Link, SearchEntry
+    from matching.models import Link, Person, SearchEntry
 
     keys = ", ".join(_ENTRY_KEYS)
     with raw.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {SearchEntry._meta.db_table} ({keys}, person_id, "  # noqa: S608 - own names
-            "source_key, given_name, family_name, date_of_birth, postcode_as_held, "
-            f"nhs_number_as_held) SELECT {', '.join(f'e.{key}' for key in _ENTRY_KEYS)}, "
-            "l.person_id, "
+            "person_public_id, source_key, given_name, family_name, date_of_birth, "
+            "postcode_as_held, nhs_number_as_held) SELECT "
+            f"{', '.join(f'e.{key}' for key in _ENTRY_KEYS)}, l.person_id, p.public_id, "
             "r.source_key, r.given_name, r.family_name, r.date_of_birth, r.postcode, "
             f"r.nhs_number FROM bench_entry e JOIN {SourceRecord._meta.db_table} r "
             f"ON r.id = e.source_record_id JOIN {Link._meta.db_table} l "
             "ON l.source_record_id = e.source_record_id AND l.status = 'active' "
+            f"JOIN {Person._meta.db_table} p ON p.id = l.person_id "
             "ORDER BY e.source_record_id"
         )
         made = cursor.rowcount

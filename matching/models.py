@@ -233,6 +233,8 @@ class SearchEntry(models.Model):
     # The candidate: the person of the record's active link, and the record's columns that
     # scoring, the policy and the results read, copied as the record holds them.
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The person's public id (never changes), for the link to their page.
+    person_public_id = models.UUIDField()
     source_key = models.CharField(max_length=100)
     given_name = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)

@@ -849,6 +849,7 @@ def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] |
             partnership_id=partnership_id,
             dataset_id=dataset_id,
             person_id=person_id,
+            person_public_id=person_public_id,
             source_key=source_key,
             given_name=given_name,
             family_name=family_name,
@@ -867,6 +868,7 @@ def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] |
         for (
             record_id,
             person_id,
+            person_public_id,
             dataset_id,
             source_key,
             given_name,
@@ -877,6 +879,7 @@ def search_entries_refresh(*, partnership_id: int, record_ids: Collection[int] |
         ) in links.values_list(
             "source_record_id",
             "person_id",
+            "person__public_id",
             "source_record__dataset_id",
             *(f"source_record__{column}" for column in columns),
         )

@@ -283,6 +283,7 @@ _CANDIDATE = sql.Columns(
     "e",
     (
         "person",
+        "person_public_id",
         "source_record",
         "dataset",
         "source_key",
@@ -295,21 +296,9 @@ _CANDIDATE = sql.Columns(
 )
 
 
-_PERSON = sql.Columns(Person, "p", ("id", "partnership", "public_id", "merged_into"))
-
-
-def _persons_by_id(person_ids: Sequence[int]) -> dict[int, Person]:
-    """These persons (their public ids), by id: one hand-written query, none for no ids."""
-    if not person_ids:
-        return {}
-    table = sql.table(Person)
-    in_persons, params = sql.one_of("p.id", person_ids)
-    found = sql.rows(
-        f"SELECT {_PERSON.sql} FROM {table} p WHERE {in_persons}",  # noqa: S608 - model names
-        params,
-    )
-    persons = (_PERSON.instance(row) for row in found)
-    return {person.pk: person for person in persons if person is not None}
+# A result's person as its search entry names it: a current person (its records' links are
+# active), so never merged.
+_RESULT_PERSON = sql.Columns(Person, "p", ("id", "partnership", "public_id"))
 
 
 @dataclass(frozen=True)
@@ -356,10 +345,10 @@ def _search_conditions(query: search.Query) -> list[_KeyCondition]:
 
 def _search_candidates(
     *, query: search.Query, partnership_id: int, dataset_ids: Iterable[int], limit: int
-) -> list[tuple[int, CandidateRecord]]:
+) -> list[tuple[int, uuid.UUID, CandidateRecord]]:
     """Each current record (with an active link) of these datasets whose search keys match, with
-    its link's person: one hand-written query (`agencies.sql`) of the search entries alone, which
-    carry both (`matching.SearchEntry`). At most `limit` rows:
+    its link's person (id and public id): one hand-written query (`agencies.sql`) of the search
+    entries alone, which carry both (`matching.SearchEntry`). At most `limit` rows:
     - first those agreeing on a specific key (an NHS number, a date of birth, a full postcode),
       the weightiest agreements first, then the newest records;
     - then those agreeing only on a broad key (a family name in a year of birth or a postcode
@@ -409,7 +398,10 @@ def _search_candidates(
         for number, part in enumerate(parts)
     )
     found = sql.rows(f"{statement} LIMIT %s", [*params, limit])
-    return [(values[0], CandidateRecord(*values[1:])) for values in _CANDIDATE.values_of(found)]
+    return [
+        (values[0], values[1], CandidateRecord(*values[2:]))
+        for values in _CANDIDATE.values_of(found)
+    ]
 
 
 def person_search(
@@ -458,12 +450,15 @@ def person_search(
                 record.nhs_number,
             )
         )
-        for _, record in rows
+        for _, _, record in rows
     ]
-    fitting = {person_id for (person_id, _), fit in zip(rows, fits, strict=True) if fit is not None}
+    fitting = {
+        person_id for (person_id, _, _), fit in zip(rows, fits, strict=True) if fit is not None
+    }
+    public_ids = {person_id: public_id for person_id, public_id, _ in rows}
     candidates = [
         (person_id, record, fit)
-        for (person_id, record), fit in zip(rows, fits, strict=True)
+        for (person_id, _, record), fit in zip(rows, fits, strict=True)
         if person_id in fitting
     ]
     decisions = _decide(snapshot, [record for _, record, _ in candidates])
@@ -477,7 +472,11 @@ def person_search(
             best[person_id] = (fit, record)
     ranked = sorted(best, key=lambda person_id: (-best[person_id][0].weight, person_id))
     limit = settings.SEARCH_MAX_RESULTS
-    persons = _persons_by_id(ranked[:limit])
+    partnership_id = user.agency.partnership_id
+    persons = {
+        person_id: _RESULT_PERSON.made((person_id, partnership_id, public_ids[person_id]))
+        for person_id in ranked[:limit]
+    }
     details = reference.dataset_details(
         {record.dataset_id for person_id in ranked[:limit] for record in shown[person_id]}
     )

@@ -38,7 +38,7 @@ def test_an_entry_carries_its_person_and_the_record_as_held(record):
     entry = SearchEntry.objects.get(source_record=record)
 
     link = Link.objects.get(source_record=record, status=LinkStatus.ACTIVE)
-    assert entry.person_id == link.person_id
+    assert (entry.person_id, entry.person_public_id) == (link.person_id, link.person.public_id)
     assert (entry.source_key, entry.given_name, entry.family_name) == ("A-1", "Ann", "Lee")
     assert (entry.date_of_birth, entry.postcode_as_held) == ("1980-01-02", "sn1 4ab")
 

@@ -304,7 +304,9 @@ _RESULT_PERSON = sql.Columns(Person, "p", ("id", "partnership", "public_id"))
 @dataclass(frozen=True)
 class _KeyCondition:
     """One search key a candidate's entry may agree on: its SQL, its parameters, and how much
-    agreeing on it says (roughly the scorer's weight for the fields it covers)."""
+    agreeing on it says (roughly the scorer's weight for the fields it covers). A broad key (a
+    family name in a year of birth or a postcode district) weighs 0: its records are read after
+    the specific keys' and in no order."""
 
     sql: str
     params: tuple[Any, ...]
@@ -326,7 +328,7 @@ def _search_conditions(query: search.Query) -> list[_KeyCondition]:
         for code in query.family_codes:
             conditions.append(
                 _KeyCondition(
-                    "(e.family_code = %s AND e.birth_year = %s)", (code, query.birth.year), 1
+                    "(e.family_code = %s AND e.birth_year = %s)", (code, query.birth.year), 0
                 )
             )
     if query.postcode is not None:
@@ -337,7 +339,7 @@ def _search_conditions(query: search.Query) -> list[_KeyCondition]:
         for code in query.family_codes:
             conditions.append(
                 _KeyCondition(
-                    "(e.family_code = %s AND e.district = %s)", (code, query.postcode.district), 1
+                    "(e.family_code = %s AND e.district = %s)", (code, query.postcode.district), 0
                 )
             )
     return conditions
@@ -364,8 +366,8 @@ def _search_candidates(
         f"SELECT {_CANDIDATE.sql} FROM {sql.table(SearchEntry)} e "  # noqa: S608 - model names
         f"WHERE e.partnership_id = %s AND {in_datasets}"
     )
-    specific = [condition for condition in conditions if condition.weight > 1]
-    broad = [condition for condition in conditions if condition.weight <= 1]
+    specific = [condition for condition in conditions if condition.weight]
+    broad = [condition for condition in conditions if not condition.weight]
     any_specific = f"({' OR '.join(condition.sql for condition in specific)})"
     specific_params = [param for condition in specific for param in condition.params]
     parts: list[str] = []
